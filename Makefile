@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# waitq-lab: kernel modules that teach how the kernel puts tasks to sleep.
+#
+#   make                 modules for the running kernel (KDIR) and the tools
+#   make check           build, boot the VM kernel and run the tests
+#   make help            every target
+
+KDIR    ?= /lib/modules/$(shell uname -r)/build
+KVER    ?= 6.1
+KERNELS ?= $(KVER)
+
+# Each kernel gets its own build folder, so objects never mix.
+KREL  := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+BUILD := build/$(KREL)
+MODS  := $(basename $(wildcard sleep.c completions.c sleepy.c io_wait_event.c))
+
+# Userspace runs in a busybox guest too, so it is linked statically.
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -static
+TOOLS   := tools/cat_nonblock
+HELPERS := $(basename $(wildcard tests/helpers/*.c))
+
+.PHONY: all modules tools clean check check-all demo shell help
+
+all: modules tools
+
+modules:
+	@test -n "$(KREL)" || { echo "No kernel headers at $(KDIR): install linux-headers-$$(uname -r), pass KDIR=, or use 'make check' / 'make demo' (they build for the VM kernel)." >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	@ln -sf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(addsuffix .c,$(MODS))) $(BUILD)/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) modules
+	@if [ "$(KDIR)" = "/lib/modules/$$(uname -r)/build" ]; then \
+		for m in $(MODS); do ln -sf $(BUILD)/$$m.ko $$m.ko; done; fi
+
+tools: $(TOOLS) $(HELPERS)
+
+$(TOOLS) $(HELPERS): %: %.c
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
+
+check:
+	tools/check $(KERNELS)
+
+check-all:
+	tools/check 6.1 6.12 rt debug
+
+demo:
+	tools/demo $(KVER)
+
+shell:
+	tools/vm -k $(KVER) -i
+
+clean:
+	rm -rf build $(TOOLS) $(HELPERS) $(addsuffix .ko,$(MODS))
+
+help:
+	@echo 'Targets:'
+	@echo '  make [KDIR=...]       build the modules for KDIR (default: running kernel) and the tools'
+	@echo '  make check            build, boot the VM kernel (KVER=$(KVER)) and run tests/run.sh'
+	@echo '  make check KERNELS="6.1 6.12 rt debug"   the same on each kernel'
+	@echo '  make check-all        the whole suite on 6.1, 6.12, rt and debug'
+	@echo '  make demo             replay the examples in the VM and show their output'
+	@echo '  make shell            an interactive root shell in the VM with the modules'
+	@echo '  make clean            remove build output'

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for tests/<group>.sh, sourced by tests/run.sh into each test's own
+# shell. A test is a function t_<name>; it reads as claims: `claim` names a
+# behaviour, the lines after it prove it and `fail` when they do not.
+# POSIX sh: it runs under busybox in the guest.
+
+root=${WAITQ_ROOT:?run tests through tests/run.sh}
+helpers=$root/tests/helpers
+tmp=${WAITQ_TMP:?run tests through tests/run.sh}
+
+claim() { echo "# claim: $*"; }
+note() { echo "# $*"; }
+fail() { echo "# FAIL: $*"; exit 1; }
+skip() { echo "# SKIP: $*"; exit 4; }
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+# expect_le ACTUAL BOUND WHAT, expect_ge ACTUAL BOUND WHAT (integers)
+expect_le() {
+	[ "$1" -le "$2" ] || fail "$3: $1 is above $2"
+}
+expect_ge() {
+	[ "$1" -ge "$2" ] || fail "$3: $1 is below $2"
+}
+
+# Milliseconds since boot (10 ms resolution; busybox date has no %N).
+now_ms() {
+	read -r _up _ </proc/uptime
+	_frac=${_up#*.}
+	echo $((${_up%.*} * 1000 + ${_frac#0} * 10))
+}
+
+# wait_for SECONDS WHAT CMD...: poll CMD until it succeeds, fail after SECONDS.
+wait_for() {
+	_limit=$(($(now_ms) + $1 * 1000))
+	_what=$2
+	shift 2
+	until "$@"; do
+		[ "$(now_ms)" -lt "$_limit" ] || fail "timed out waiting for $_what"
+		sleep 0.01
+	done
+}
+
+# spawn CMD...: start CMD in the background; its pid is in $spawned and it is
+# killed after the test if still alive.
+spawn() {
+	"$@" &
+	spawned=$!
+	echo "$spawned" >>"$tmp/pids"
+}
+
+# task_state PID: the one-letter scheduler state (R, S, D, Z...), or nothing.
+task_state() {
+	sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null
+}
+in_state() { [ "$(task_state "$1")" = "$2" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# Exit status of a spawned child, once it has ended.
+status_of() {
+	wait "$1" && echo 0 || echo $?
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+refcnt() { cat "/sys/module/$1/refcnt"; }
+
+# load MODULE [PARAM=VALUE...]
+load() {
+	_mod=$1
+	shift
+	insmod "$root/$_mod.ko" "$@" || fail "insmod $_mod $*"
+	loaded "$_mod" || fail "$_mod is not in /proc/modules after insmod"
+}
+
+# unload MODULE: rmmod must succeed and leave no trace.
+unload() {
+	rmmod "$1" || fail "rmmod $1"
+	! loaded "$1" || fail "$1 still loaded after rmmod"
+}
+
+# Kernel log since the last klog_mark, without timestamps.
+klog_mark() {
+	_mark="waitq-mark-$$-$(now_ms)"
+	echo "$_mark" >/dev/kmsg
+	echo "$_mark" >"$tmp/mark"
+}
+klog() {
+	dmesg | sed -n "/$(cat "$tmp/mark")/,\$p" | sed '1d; s/^\[[^]]*\] //'
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the waitq-lab tests as root and print KTAP. A group is a file
+# tests/<group>.sh; each function t_<name> in it is one test, run in its own
+# shell with a timeout, then its leftover processes are killed and the
+# group's module must unload. Groups named after a module are skipped when
+# its .ko is not built.
+#
+#   tests/run.sh [GROUP...]   default: every group; TEST_TIMEOUT (s, 120)
+#
+# WAITQ_ROOT is the project folder holding the .ko files, tools/ and tests/
+# (default: the parent of this script).
+set -eu
+
+tests=$(cd "$(dirname "$0")" && pwd)
+WAITQ_ROOT=${WAITQ_ROOT:-$(dirname "$tests")}
+export WAITQ_ROOT
+timeout_s=${TEST_TIMEOUT:-120}
+[ $# -gt 0 ] || set -- cat_nonblock sleep completions sleepy io_wait_event
+
+list() {
+	[ ! -f "$tests/$1.sh" ] || sed -n 's/^\(t_[a-z0-9_]*\)() {$/\1/p' "$tests/$1.sh"
+}
+
+# Kill what the test left running, then the module must go away.
+cleanup() {
+	if [ -f "$WAITQ_TMP/pids" ]; then
+		# shellcheck disable=SC2046 # one pid per line
+		kill -9 $(cat "$WAITQ_TMP/pids") 2>/dev/null || true
+	fi
+	grep -q "^$1 " /proc/modules || return 0
+	i=0
+	while ! rmmod "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 500 ]; then
+			echo "# FAIL: cleanup: $1 will not unload (refcnt $(cat "/sys/module/$1/refcnt"))"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+total=0
+for group; do
+	total=$((total + $(list "$group" | wc -l)))
+done
+echo "KTAP version 1"
+echo "1..$total"
+
+n=0
+for group; do
+	for fn in $(list "$group"); do
+		n=$((n + 1))
+		name="$group: ${fn#t_}"
+		if [ "$group" != cat_nonblock ] && [ ! -f "$WAITQ_ROOT/$group.ko" ]; then
+			echo "ok $n $name # SKIP $group.ko is not built"
+			continue
+		fi
+		WAITQ_TMP=$(mktemp -d)
+		export WAITQ_TMP
+		[ ! -w /dev/kmsg ] || echo "waitq-test: $name" >/dev/kmsg
+		rc=0
+		timeout "$timeout_s" sh -c '. "$1/lib.sh"; . "$1/$2.sh"; "$3"' \
+			sh "$tests" "$group" "$fn" >"$WAITQ_TMP/log" 2>&1 || rc=$?
+		cleanup "$group" >>"$WAITQ_TMP/log" 2>&1 || [ $rc -ne 0 ] || rc=1
+		sed 's/^#* \{0,1\}/# /' "$WAITQ_TMP/log"
+		case $rc in
+		0) echo "ok $n $name" ;;
+		4) echo "ok $n $name # SKIP $(sed -n 's/^# SKIP: //p' "$WAITQ_TMP/log")" ;;
+		124 | 143) echo "not ok $n $name # timed out after ${timeout_s}s" ;;
+		*) echo "not ok $n $name" ;;
+		esac
+		rm -rf "$WAITQ_TMP"
+	done
+done
