@@ -5,6 +5,7 @@
 # behaviour, the lines after it prove it and `fail` when they do not.
 # POSIX sh: it runs under busybox in the guest.
 
+# shellcheck shell=sh disable=SC2034 # the group files use these
 root=${WAITQ_ROOT:?run tests through tests/run.sh}
 helpers=$root/tests/helpers
 tmp=${WAITQ_TMP:?run tests through tests/run.sh}

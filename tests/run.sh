@@ -29,7 +29,7 @@ cleanup() {
 		# shellcheck disable=SC2046 # one pid per line
 		kill -9 $(cat "$WAITQ_TMP/pids") 2>/dev/null || true
 	fi
-	grep -q "^$1 " /proc/modules || return 0
+	grep -qs "^$1 " /proc/modules || return 0
 	i=0
 	while ! rmmod "$1" 2>/dev/null; do
 		i=$((i + 1))
@@ -61,6 +61,7 @@ for group; do
 		export WAITQ_TMP
 		[ ! -w /dev/kmsg ] || echo "waitq-test: $name" >/dev/kmsg
 		rc=0
+		# shellcheck disable=SC2016 # expanded by the inner shell
 		timeout "$timeout_s" sh -c '. "$1/lib.sh"; . "$1/$2.sh"; "$3"' \
 			sh "$tests" "$group" "$fn" >"$WAITQ_TMP/log" 2>&1 || rc=$?
 		cleanup "$group" >>"$WAITQ_TMP/log" 2>&1 || [ $rc -ne 0 ] || rc=1
