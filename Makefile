@@ -45,7 +45,7 @@ check-all:
 	tools/check 6.1 6.12 rt debug
 
 demo:
-	tools/demo $(KVER)
+	tools/vm -k $(KVER) -t 300 -- tools/demo.sh
 
 shell:
 	tools/vm -k $(KVER) -i
