@@ -6,6 +6,10 @@
 #   make check           build, boot the VM kernel and run the tests
 #   make help            every target
 
+# DKMS runs `make KERNELRELEASE=<release> ...`: build for that kernel.
+ifneq ($(KERNELRELEASE),)
+KDIR    ?= /lib/modules/$(KERNELRELEASE)/build
+endif
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 KVER    ?= 6.1
 KERNELS ?= $(KVER)
@@ -20,7 +24,8 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -static
 TOOLS   := tools/cat_nonblock
 HELPERS := $(basename $(wildcard tests/helpers/*.c))
 
-.PHONY: all modules tools clean check check-all demo shell help
+.PHONY: all modules tools clean check check-all demo shell lint install \
+	uninstall help
 
 all: modules tools
 
@@ -50,6 +55,19 @@ demo:
 shell:
 	tools/vm -k $(KVER) -i
 
+lint:
+	tools/lint
+
+# Debian's 6.1 headers report a wrong kernelrelease: name the real one.
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) KERNELRELEASE=$(KREL) \
+		INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
+
+uninstall:
+	rm -f $(foreach m,$(MODS),$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/$(m).ko*)
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
+
 clean:
 	rm -rf build $(TOOLS) $(HELPERS) $(addsuffix .ko,$(MODS))
 
@@ -61,4 +79,9 @@ help:
 	@echo '  make check-all        the whole suite on 6.1, 6.12, rt and debug'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
+	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format, shellcheck'
+	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'
+	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it'
 	@echo '  make clean            remove build output'
+	@echo 'Variables: KDIR (headers to build against), KVER (VM kernel: 6.1 6.12 rt debug),'
+	@echo '           KERNELS (kernels for make check)'

@@ -52,7 +52,8 @@ int main(int argc, char *argv[])
 			puts("Open would block");
 			return EXIT_WOULD_BLOCK;
 		}
-		fprintf(stderr, "Open failed: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "Open failed: %s: %s\n", argv[1],
+			strerror(errno));
 		return EXIT_ERROR;
 	}
 
@@ -78,7 +79,8 @@ int main(int argc, char *argv[])
 	}
 
 	if (close(fd) < 0) {
-		fprintf(stderr, "Close failed: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "Close failed: %s: %s\n", argv[1],
+			strerror(errno));
 		return EXIT_ERROR;
 	}
 	return 0;

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side: what a packager or admin relies on. Builds against the default
+# VM kernel's headers (Debian 6.1); needs modinfo, depmod and, for DKMS, root
+# and the dkms package.
+# shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
+
+mods="sleep completions sleepy io_wait_event"
+
+# Build for the default kernel; sets $kdir and $krel.
+build_default() {
+	kdir=$("$root/tools/kernel/find" 6.1 | tail -n 1) || skip "no 6.1 headers (tools/deps 6.1)"
+	krel=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+	make -s -C "$root" modules KDIR="$kdir" >"$tmp/build.log" 2>&1 ||
+		fail "build: $(tail -n 5 "$tmp/build.log")"
+}
+
+t_modinfo_describes_every_module() {
+	claim "every module has a description, author, GPL licence, version and a description for each parameter"
+	build_default
+	for m in $mods; do
+		ko=$root/build/$krel/$m.ko
+		[ -f "$ko" ] || fail "$m.ko was not built"
+		for field in description author version; do
+			[ -n "$(modinfo -F "$field" "$ko")" ] || fail "$m.ko has no $field"
+		done
+		expect_eq "$(modinfo -F license "$ko")" GPL "$m.ko licence"
+		# A parameter without MODULE_PARM_DESC shows as "name:(type)".
+		if modinfo -F parm "$ko" | grep -q '^[a-z_0-9]*:('; then
+			fail "$m.ko has a parameter without a description: $(modinfo -F parm "$ko")"
+		fi
+	done
+}
+
+t_install_and_uninstall() {
+	claim "make install puts the modules in updates/ and runs depmod; make uninstall removes exactly those"
+	build_default
+	dest=$tmp/root
+	make -s -C "$root" install KDIR="$kdir" INSTALL_MOD_PATH="$dest" >"$tmp/log" 2>&1 ||
+		fail "make install: $(tail -n 5 "$tmp/log")"
+	for m in $mods; do
+		ls "$dest/lib/modules/$krel/updates/$m.ko"* >/dev/null 2>&1 || fail "$m.ko not installed"
+		grep -q "^updates/$m.ko" "$dest/lib/modules/$krel/modules.dep" ||
+			fail "$m.ko not in modules.dep"
+	done
+	touch "$dest/lib/modules/$krel/updates/other.txt"
+	make -s -C "$root" uninstall KDIR="$kdir" INSTALL_MOD_PATH="$dest" >"$tmp/log" 2>&1 ||
+		fail "make uninstall: $(tail -n 5 "$tmp/log")"
+	expect_eq "$(ls "$dest/lib/modules/$krel/updates")" other.txt "updates/ after uninstall"
+	! grep -q "^updates/sleep" "$dest/lib/modules/$krel/modules.dep" || fail "modules.dep still lists them"
+}
+
+t_dkms_builds_against_default_headers() {
+	claim "dkms add, build and remove work against the installed 6.1 headers"
+	[ "$(id -u)" -eq 0 ] || skip "dkms needs root"
+	command -v dkms >/dev/null || skip "dkms is not installed (tools/deps dkms)"
+	build_default
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$root/dkms.conf")
+	! dkms status | grep -q "^waitq-lab/" || skip "waitq-lab is already in DKMS here; not touching it"
+	# DKMS copies the tree: give it a clean one, without this checkout's builds.
+	mkdir "$tmp/src"
+	(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$tmp/src") ||
+		fail "copying the tree"
+	rc=0
+	{
+		dkms add "$tmp/src" && dkms build "waitq-lab/$ver" -k "$krel"
+	} >"$tmp/log" 2>&1 || rc=$?
+	built=$(cd "/var/lib/dkms/waitq-lab/$ver/$krel/x86_64/module/" 2>/dev/null && echo *.ko)
+	dkms remove "waitq-lab/$ver" --all >/dev/null 2>&1
+	rm -rf "/usr/src/waitq-lab-$ver"
+	expect_eq "$rc" 0 "dkms add/build ($(tail -n 3 "$tmp/log"))"
+	expect_eq "$built" "completions.ko io_wait_event.ko sleep.ko sleepy.ko" "modules DKMS built"
+}
