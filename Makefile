@@ -32,7 +32,7 @@ all: modules tools
 modules:
 	@test -n "$(KREL)" || { echo "No kernel headers at $(KDIR): install linux-headers-$$(uname -r), pass KDIR=, or use 'make check' / 'make demo' (they build for the VM kernel)." >&2; exit 1; }
 	@mkdir -p $(BUILD)
-	@find $(BUILD) -maxdepth 1 -type l -delete
+	@find $(BUILD) -maxdepth 1 \( -type l -o -name '*.ko' \) -delete
 	@ln -sf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(addsuffix .c,$(MODS))) $(BUILD)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) modules
 	@if [ "$(KDIR)" = "/lib/modules/$$(uname -r)/build" ]; then \

@@ -44,19 +44,31 @@ cleanup() {
 	done
 }
 
+# On a kernel with kmemleak, each module's group ends with one more test:
+# after its tests, two scans find nothing.
+kmemleak=/sys/kernel/debug/kmemleak
+is_module() { echo " $modules " | grep -q " $1 "; }
+leak_checked() { [ -w "$kmemleak" ] && is_module "$1" && [ -f "$WAITQ_ROOT/$1.ko" ]; }
+
 total=0
 for group; do
 	total=$((total + $(list "$group" | wc -l)))
+	! leak_checked "$group" || total=$((total + 1))
 done
 echo "KTAP version 1"
 echo "1..$total"
+# What the kernel leaked before the tests is not theirs.
+if [ -w "$kmemleak" ]; then
+	echo scan >"$kmemleak"
+	echo clear >"$kmemleak"
+fi
 
 n=0
 for group; do
 	for fn in $(list "$group"); do
 		n=$((n + 1))
 		name="$group: ${fn#t_}"
-		if echo " $modules " | grep -q " $group " && [ ! -f "$WAITQ_ROOT/$group.ko" ]; then
+		if is_module "$group" && [ ! -f "$WAITQ_ROOT/$group.ko" ]; then
 			echo "ok $n $name # SKIP $group.ko is not built"
 			continue
 		fi
@@ -82,4 +94,17 @@ for group; do
 		esac
 		rm -rf "$WAITQ_TMP"
 	done
+	if leak_checked "$group"; then
+		n=$((n + 1))
+		echo scan >"$kmemleak"
+		echo scan >"$kmemleak"
+		if [ -s "$kmemleak" ]; then
+			sed 's/^/# /' "$kmemleak" | head -n 60
+			echo "not ok $n $group: kmemleak reports nothing"
+		else
+			echo "ok $n $group: kmemleak reports nothing"
+		fi
+		# Blame the next group only for its own leaks.
+		echo clear >"$kmemleak"
+	fi
 done
