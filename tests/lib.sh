@@ -61,9 +61,11 @@ task_state() {
 in_state() { [ "$(task_state "$1")" = "$2" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# Exit status of a spawned child, once it has ended.
-status_of() {
-	wait "$1" && echo 0 || echo $?
+# wait_status PID: wait for a spawned child; its exit status is in $status.
+# (Not in $(...): a subshell cannot wait for its parent's children.)
+wait_status() {
+	status=0
+	wait "$1" || status=$?
 }
 
 loaded() { grep -q "^$1 " /proc/modules; }

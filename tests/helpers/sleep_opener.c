@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One opener of /proc/sleep (or FILE) for tests/sleep.sh: open it, report
+ * the result, optionally read, write or hold it, then close it.
+ *
+ *   sleep_opener [-u ID] [-n] [-R] [-r] [-w TEXT] [-H MS] FILE
+ *     -u ID    first become user and group ID, with no other groups
+ *     -n       open with O_NONBLOCK
+ *     -R       install the SIGUSR1 handler with SA_RESTART
+ *     -r       read to the end, lseek to 0 and read to the end again
+ *     -w TEXT  open write-only and write TEXT with a single write()
+ *     -H MS    hold the file MS ms before closing; -1 holds until killed
+ *
+ * SIGUSR1 has a handler, installed without SA_RESTART unless -R, so a
+ * handled signal interrupts a sleeping open() (or restarts it). Each result
+ * is one line on stdout, written at once so a test can poll for it:
+ * "open: ok" or "open: EINTR" (the errno name), "ctxsw: N" (voluntary
+ * context switches during the open), "signals: N" (SIGUSR1 handled so far),
+ * then "read: ..." or "write: N|ERRNO".
+ * Exit status: 0 if every step succeeded, 1 if one failed, 64 for usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int signals; /* SIGUSR1 handled so far */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(&signals, 1, __ATOMIC_RELAXED);
+}
+
+/* Voluntary context switches of this process so far. */
+static long voluntary_switches(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Print everything read from fd until end of file, as one "read:" line. */
+static int read_all(int fd)
+{
+	char buf[256];
+	ssize_t n;
+
+	printf("read: ");
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, n, stdout);
+	if (n < 0)
+		printf("%s\n", strerrorname_np(errno));
+	fflush(stdout);
+	return n < 0;
+}
+
+/* Sleep ms milliseconds, resuming after handled signals; -1 is forever. */
+static void hold(long ms)
+{
+	struct timespec left = { ms / 1000, ms % 1000 * 1000000L };
+
+	if (ms < 0)
+		for (;;)
+			pause();
+	while (nanosleep(&left, &left) && errno == EINTR)
+		;
+}
+
+int main(int argc, char *argv[])
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	int flags = O_RDONLY, reread = 0, failed = 0, opt, fd, id;
+	const char *text = NULL;
+	long before, hold_ms = 0;
+
+	while ((opt = getopt(argc, argv, "u:nRrw:H:")) != -1) {
+		switch (opt) {
+		case 'u':
+			id = atoi(optarg);
+			if (setgroups(0, NULL) || setgid(id) || setuid(id)) {
+				perror("-u");
+				return 1;
+			}
+			break;
+		case 'n':
+			flags |= O_NONBLOCK;
+			break;
+		case 'R':
+			sa.sa_flags = SA_RESTART;
+			break;
+		case 'r':
+			reread = 1;
+			break;
+		case 'w':
+			text = optarg;
+			flags = (flags & ~O_ACCMODE) | O_WRONLY;
+			break;
+		case 'H':
+			hold_ms = atol(optarg);
+			break;
+		default:
+			return 64;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr,
+			"usage: %s [-u ID] [-n] [-R] [-r] [-w TEXT] [-H MS] FILE\n",
+			argv[0]);
+		return 64;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* An inherited descriptor of the file would hold it for us. */
+	close_range(3, ~0U, 0);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	before = voluntary_switches();
+	fd = open(argv[optind], flags);
+	printf("open: %s\n", fd < 0 ? strerrorname_np(errno) : "ok");
+	printf("ctxsw: %ld\n", voluntary_switches() - before);
+	printf("signals: %d\n", __atomic_load_n(&signals, __ATOMIC_RELAXED));
+	if (fd < 0)
+		return 1;
+
+	if (reread) {
+		failed |= read_all(fd);
+		if (lseek(fd, 0, SEEK_SET) != 0) {
+			printf("lseek: %s\n", strerrorname_np(errno));
+			failed = 1;
+		}
+		failed |= read_all(fd);
+	}
+	if (text) {
+		ssize_t n = write(fd, text, strlen(text));
+
+		if (n < 0)
+			printf("write: %s\n", strerrorname_np(errno));
+		else
+			printf("write: %zd\n", n);
+		failed |= n != (ssize_t)strlen(text);
+	}
+	hold(hold_ms);
+	close(fd);
+	return failed;
+}

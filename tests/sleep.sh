@@ -1,0 +1,402 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# sleep.ko: /proc/sleep has one holder at a time; other openers sleep
+# interruptibly and get the file one by one in arrival order; reads show
+# "Last input:<message>", root's writes replace the message.
+# shellcheck shell=sh disable=SC2154 # root, helpers, tmp, spawned: lib.sh
+
+proc=/proc/sleep
+sleep_opener=$helpers/sleep_opener
+
+# opener NAME OPTION...: sleep_opener on /proc/sleep in the background,
+# its report in $tmp/NAME, its pid in $spawned.
+opener() {
+	_out=$tmp/$1
+	shift
+	spawn "$sleep_opener" "$@" "$proc" >"$_out"
+}
+
+# hold NAME: an opener that has the file and keeps it until killed.
+hold() {
+	opener "$1" -H -1
+	wait_for 10 "$1 to hold $proc" grep -qx 'open: ok' "$tmp/$1"
+}
+
+# sleeper NAME [OPTION...]: an opener that is asleep in open(), waiting.
+sleeper() {
+	_name=$1
+	shift
+	opener "$_name" -H -1 "$@"
+	wait_for 10 "$_name to sleep in open()" asleep_in_open "$spawned"
+}
+
+# State S inside open() (openat is 257 on x86-64, open 2).
+asleep_in_open() {
+	in_state "$1" S || return 1
+	read -r _nr _ 2>/dev/null <"/proc/$1/syscall" || return 1
+	[ "$_nr" = 257 ] || [ "$_nr" = 2 ]
+}
+
+# The process has exited: gone, or a zombie whose files are closed.
+ended() { [ ! -e "/proc/$1" ] || in_state "$1" Z; }
+
+# reported NAME: the opener's open() has returned (its last report line).
+reported() { grep -q '^signals: ' "$tmp/$1"; }
+report() { sed -n "s/^$2: //p" "$tmp/$1"; }
+
+# CPU time (utime + stime, in ticks) a process has used.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | {
+		read -r _ _ _ _ _ _ _ _ _ _ _ _utime _stime _
+		echo $((_utime + _stime))
+	}
+}
+
+# expect_line FILE LINE WHAT: FILE holds exactly LINE and a newline.
+expect_line() {
+	printf '%s\n' "$2" >"$tmp/expected"
+	cmp -s "$1" "$tmp/expected" ||
+		fail "$3: got '$(od -An -c "$1" | tr -s ' \n' ' ')', expected '$2\\n'"
+}
+
+# nonblocking_open_would_block: the file is held right now.
+nonblocking_open_would_block() {
+	_rc=0
+	"$root/tools/cat_nonblock" "$proc" >"$tmp/cat" || _rc=$?
+	expect_eq "$_rc" 1 "cat_nonblock exit status while held"
+	expect_line "$tmp/cat" "Open would block" "cat_nonblock while held"
+}
+
+# repeat CHAR N: a string of N copies of one character.
+repeat() { head -c "$2" /dev/zero | tr '\0' "$1"; }
+
+t_cat_prints_last_input_and_the_message() {
+	load sleep
+	claim "/proc/sleep is 0644 and owned by root"
+	expect_eq "$(stat -c '%a %u %g' $proc)" "644 0 0" "mode and owner"
+	claim "before any write, cat prints 'Last input:' and a newline"
+	cat $proc >"$tmp/out" || fail "cat $proc"
+	expect_line "$tmp/out" "Last input:" "first read"
+	claim "after a write, cat prints exactly 'Last input:<message>\\n'"
+	echo hello >$proc || fail "write hello"
+	cat $proc >"$tmp/out" || fail "cat $proc"
+	expect_line "$tmp/out" "Last input:hello" "read after write"
+}
+
+t_one_byte_reads_two_readers_and_lseek_see_the_same_line() {
+	load sleep
+	echo "bytes one by one" >$proc || fail "write"
+	claim "1-byte reads reassemble the whole line"
+	dd if=$proc bs=1 of="$tmp/out" 2>"$tmp/dd" || fail "dd: $(cat "$tmp/dd")"
+	expect_line "$tmp/out" "Last input:bytes one by one" "dd bs=1"
+	grep -q '^28+0 records in' "$tmp/dd" || fail "dd did not read 28 single bytes: $(cat "$tmp/dd")"
+	claim "two readers in a row each see the line"
+	cat $proc >"$tmp/out1" || fail "first cat"
+	cat $proc >"$tmp/out2" || fail "second cat"
+	expect_line "$tmp/out1" "Last input:bytes one by one" "first reader"
+	expect_line "$tmp/out2" "Last input:bytes one by one" "second reader"
+	claim "reading to the end, lseek to 0 and reading again gives the line twice"
+	"$sleep_opener" -r $proc >"$tmp/out" || fail "sleep_opener -r: $(cat "$tmp/out")"
+	expect_eq "$(grep -c '^read: Last input:bytes one by one$' "$tmp/out")" 2 \
+		"reads before and after lseek"
+}
+
+t_tail_f_holds_the_file_and_the_next_reader_still_reads() {
+	load sleep
+	echo tailed >$proc || fail "write"
+	claim "cat_nonblock reads the line while nobody holds the file"
+	"$root/tools/cat_nonblock" $proc >"$tmp/out" || fail "cat_nonblock exited $?"
+	expect_line "$tmp/out" "Last input:tailed" "cat_nonblock"
+	claim "tail -f holds the file and prints the line"
+	spawn tail -f $proc >"$tmp/tail"
+	tail_pid=$spawned
+	wait_for 10 "tail -f to print the line" grep -qx 'Last input:tailed' "$tmp/tail"
+	claim "cat_nonblock prints 'Open would block' and exits 1 meanwhile"
+	nonblocking_open_would_block
+	claim "once tail -f is killed, cat_nonblock reads the line again"
+	kill "$tail_pid"
+	wait_for 10 "tail -f to exit" ended "$tail_pid"
+	"$root/tools/cat_nonblock" $proc >"$tmp/out" || fail "cat_nonblock exited $?"
+	expect_line "$tmp/out" "Last input:tailed" "cat_nonblock after tail -f"
+}
+
+t_nonblocking_open_while_held_fails_with_eagain_at_once() {
+	load sleep
+	hold holder
+	claim "an O_NONBLOCK open of the held file fails with EAGAIN"
+	"$sleep_opener" -n $proc >"$tmp/out" && fail "O_NONBLOCK open succeeded while held"
+	expect_eq "$(report out open)" EAGAIN "O_NONBLOCK open"
+	claim "without sleeping: no voluntary context switch in open()"
+	expect_eq "$(report out ctxsw)" 0 "context switches in open()"
+	claim "the failed open leaves only the holder's module reference"
+	expect_eq "$(refcnt sleep)" 1 "refcnt"
+}
+
+t_sleeping_opener_is_in_state_s_and_restarts_without_spinning() {
+	load sleep
+	hold holder
+	holder=$spawned
+	sleeper A -R
+	pid=$spawned
+	claim "a handled signal with SA_RESTART is delivered and open() sleeps again"
+	kill -USR1 "$pid"
+	wait_for 10 "SIGUSR1 to be delivered" \
+		grep -q '^ShdPnd:[[:space:]]*0*$' "/proc/$pid/status"
+	wait_for 10 "A to sleep in open() again" asleep_in_open "$pid"
+	claim "it stays in state S and uses no CPU while the file is held (1 s)"
+	ticks=$(cpu_ticks "$pid")
+	i=0
+	while [ $i -lt 20 ]; do
+		asleep_in_open "$pid" || fail "A left its sleep: state $(task_state "$pid")"
+		sleep 0.05
+		i=$((i + 1))
+	done
+	expect_eq "$(cpu_ticks "$pid")" "$ticks" "CPU ticks used by the sleeping opener"
+	claim "when the holder leaves, A gets the file, its handler having run once"
+	kill "$holder"
+	wait_for 10 "A to get the file" reported A
+	expect_eq "$(report A open)" ok "A's restarted open"
+	expect_eq "$(report A signals)" 1 "SIGUSR1 handled by A"
+}
+
+# signal_interrupts_open HOW: SIGUSR1 sent by HOW (kill or tgkill) to a
+# sleeping opener with a handler makes its open() fail with EINTR.
+signal_interrupts_open() {
+	load sleep
+	hold holder
+	holder=$spawned
+	sleeper A
+	pid=$spawned
+	claim "SIGUSR1 by $1 makes the sleeping open() fail with EINTR"
+	if [ "$1" = kill ]; then
+		kill -USR1 "$pid"
+	else
+		"$helpers/tgkill" "$pid" "$pid" "$(kill -l USR1)" || fail "tgkill"
+	fi
+	wait_for 5 "open() to return" reported A
+	expect_eq "$(report A open)" EINTR "A's open"
+	expect_eq "$(report A signals)" 1 "SIGUSR1 handled by A"
+	claim "without spinning: a handful of voluntary context switches in open()"
+	note "voluntary context switches in the interrupted open(): $(report A ctxsw)"
+	expect_le "$(report A ctxsw)" 3 "context switches in A's open()"
+	claim "the holder keeps the file and the interrupted open left no module reference"
+	nonblocking_open_would_block
+	expect_eq "$(refcnt sleep)" 1 "refcnt"
+	claim "the next sleeper still gets the file when the holder leaves"
+	sleeper B
+	kill "$holder"
+	wait_for 10 "B to get the file" reported B
+	expect_eq "$(report B open)" ok "B's open"
+}
+
+t_handled_signal_by_kill_fails_a_sleeping_open_with_eintr() {
+	signal_interrupts_open kill
+}
+
+t_handled_signal_by_tgkill_fails_a_sleeping_open_with_eintr() {
+	signal_interrupts_open tgkill
+}
+
+t_fatal_signals_by_kill_and_tgkill_end_a_sleeping_opener() {
+	load sleep
+	hold holder
+	for sig in TERM KILL; do
+		for how in kill tgkill; do
+			sleeper "$how-$sig"
+			pid=$spawned
+			claim "SIG$sig by $how ends an opener asleep in open()"
+			if [ "$how" = kill ]; then
+				kill -"$sig" "$pid"
+			else
+				"$helpers/tgkill" "$pid" "$pid" "$(kill -l "$sig")" ||
+					fail "tgkill"
+			fi
+			wait_for 5 "the opener to die" ended "$pid"
+			wait "$pid"
+			expect_eq $? $((128 + $(kill -l "$sig"))) "exit status"
+			expect_eq "$(refcnt sleep)" 1 "refcnt with only the holder left"
+		done
+	done
+}
+
+t_woken_sleeper_hit_by_a_signal_loses_no_wakeup() {
+	load sleep
+	"$helpers/sleep_crowd" race 20 >"$tmp/out" || fail "sleep_crowd race failed"
+	sed 's/^/# /' "$tmp/out"
+	claim "a sleeper picked by a wake-up and signalled at once keeps the file"
+	expect_eq "$(report out picked_and_signalled_kept_file)" 10/10 "kept"
+	claim "a sleeper signalled while the file is held gets EINTR"
+	expect_eq "$(report out signalled_first_got_eintr)" 10/10 "EINTR"
+	claim "in every round the next sleeper gets the file"
+	expect_eq "$(report out next_sleeper_served)" 20/20 "served"
+}
+
+t_thirty_two_openers_get_the_file_once_each_in_order_without_a_herd() {
+	load sleep
+	"$helpers/sleep_crowd" fifo 32 3 >"$tmp/out" || fail "sleep_crowd fifo failed"
+	claim "32 openers that fell asleep one by one get the file in that order"
+	expect_eq "$(report out order)" "$(seq -s ' ' 0 31)" "order served"
+	claim "one holder at a time"
+	expect_eq "$(report out max_holders)" 1 "most holders at once"
+	claim "no herd: at most 5 voluntary context switches in any opener's open()"
+	ctxsw=$(report out ctxsw)
+	total=${ctxsw% *} most=${ctxsw#* }
+	note "voluntary context switches in open(): $total in all, $most at most"
+	expect_le "$most" 5 "context switches of the worst opener"
+}
+
+t_wake_all_shows_the_thundering_herd() {
+	load sleep wake_all=1
+	claim "wake_all is a read-only parameter, set to Y"
+	expect_eq "$(cat /sys/module/sleep/parameters/wake_all)" Y "wake_all"
+	expect_eq "$(stat -c %a /sys/module/sleep/parameters/wake_all)" 444 "mode"
+	"$helpers/sleep_crowd" fifo 32 3 >"$tmp/out" || fail "sleep_crowd fifo failed"
+	claim "each of 32 openers still gets the file once, one holder at a time"
+	expect_eq "$(report out order | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+		"$(seq -s ' ' 0 31) " "openers served"
+	expect_eq "$(report out max_holders)" 1 "most holders at once"
+	claim "the herd: every close wakes every sleeper, 8+ switches per opener"
+	ctxsw=$(report out ctxsw)
+	total=${ctxsw% *} most=${ctxsw#* }
+	note "voluntary context switches in open(): $total in all, $most at most"
+	expect_ge "$total" $((32 * 8)) "context switches of all openers"
+}
+
+t_readers_never_see_a_half_written_message() {
+	load sleep
+	claim "threads sharing the file: 20000 reads during writes are all whole"
+	"$helpers/sleep_torn" 20000 >"$tmp/out" || fail "sleep_torn failed"
+	sed 's/^/# /' "$tmp/out"
+	expect_eq "$(report out reads)" "20000 torn: 0" "torn reads"
+}
+
+# rmmod_fails_at_once: rmmod is refused within 2 s and sleep stays loaded.
+rmmod_fails_at_once() {
+	_t0=$(now_ms)
+	rmmod sleep 2>"$tmp/rmmod" && fail "rmmod succeeded"
+	_ms=$(($(now_ms) - _t0))
+	note "rmmod refused in ${_ms} ms: $(cat "$tmp/rmmod")"
+	expect_le "$_ms" 2000 "rmmod time (ms)"
+	loaded sleep || fail "sleep unloaded"
+}
+
+t_rmmod_while_held_fails_at_once_and_the_file_keeps_working() {
+	load sleep
+	hold holder
+	holder=$spawned
+	claim "rmmod fails at once while the file is held"
+	rmmod_fails_at_once
+	expect_eq "$(refcnt sleep)" 1 "refcnt"
+	claim "the file still works: held, then readable once the holder leaves"
+	nonblocking_open_would_block
+	kill "$holder"
+	wait_for 10 "the holder to exit" ended "$holder"
+	cat $proc >"$tmp/out" || fail "cat"
+	expect_line "$tmp/out" "Last input:" "read after the refused rmmod"
+	claim "with nobody left, rmmod succeeds and /proc/sleep is gone"
+	unload sleep
+	[ ! -e $proc ] || fail "$proc still exists"
+}
+
+t_rmmod_while_waited_on_fails_at_once_then_succeeds() {
+	load sleep
+	hold holder
+	holder=$spawned
+	sleeper A
+	sleeper_pid=$spawned
+	claim "rmmod fails at once while an opener sleeps"
+	rmmod_fails_at_once
+	expect_eq "$(refcnt sleep)" 2 "refcnt"
+	claim "the sleeper gets the file when the holder leaves"
+	kill "$holder"
+	wait_for 10 "A to get the file" reported A
+	expect_eq "$(report A open)" ok "A's open"
+	claim "rmmod still fails while the woken sleeper holds the file"
+	rmmod_fails_at_once
+	claim "once it leaves, rmmod succeeds and /proc/sleep is gone"
+	kill "$sleeper_pid"
+	wait_for 10 "A to exit" ended "$sleeper_pid"
+	unload sleep
+	[ ! -e $proc ] || fail "$proc still exists"
+	claim "loading again brings /proc/sleep back"
+	load sleep
+	cat $proc >"$tmp/out" || fail "cat"
+	expect_line "$tmp/out" "Last input:" "read after reloading"
+}
+
+t_write_replaces_the_message_and_strips_one_newline() {
+	load sleep
+	claim "each write replaces the message"
+	echo first >$proc || fail "write first"
+	echo second >$proc || fail "write second"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:second" "after two writes"
+	claim "only one trailing newline is stripped"
+	printf 'two\n\n' >$proc || fail "write"
+	cat $proc >"$tmp/out"
+	printf 'Last input:two\n\n' | cmp -s - "$tmp/out" ||
+		fail "got '$(od -An -c "$tmp/out")'"
+	claim "a write without a newline is kept whole"
+	printf 'bare' >$proc || fail "write"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:bare" "write without a newline"
+}
+
+t_79_byte_message_round_trips_and_80_is_einval() {
+	load sleep
+	msg79=$(repeat x 79)
+	claim "79 bytes, with or without a trailing newline, round-trip"
+	"$sleep_opener" -w "$msg79" $proc >"$tmp/out" || fail "write 79: $(cat "$tmp/out")"
+	expect_eq "$(report out write)" 79 "bytes written"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:$msg79" "79-byte message"
+	echo "$msg79" >$proc || fail "echo of 79 bytes"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:$msg79" "79 bytes and a newline"
+	echo kept >$proc
+	claim "80 and 81 bytes (even with a newline) and 4 KiB fail with EINVAL"
+	for msg in "$(repeat y 80)" "$(repeat y 80)
+" "$(repeat y 4096)"; do
+		"$sleep_opener" -w "$msg" $proc >"$tmp/out" && fail "an oversize write succeeded"
+		expect_eq "$(report out write)" EINVAL "oversize write of ${#msg} bytes"
+	done
+	claim "the previous message is intact"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:kept" "message after oversize writes"
+}
+
+t_empty_write_keeps_the_message_and_a_lone_newline_clears_it() {
+	load sleep
+	echo kept >$proc
+	claim "a zero-length write() returns 0 and keeps the message"
+	"$sleep_opener" -w "" $proc >"$tmp/out" || fail "empty write: $(cat "$tmp/out")"
+	expect_eq "$(report out write)" 0 "bytes written"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:kept" "after an empty write"
+	claim "writing just a newline empties the message"
+	echo >$proc || fail "echo"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:" "after writing a newline"
+}
+
+t_non_root_reads_and_holds_but_cannot_write() {
+	load sleep
+	echo "root wrote this" >$proc
+	claim "nobody (uid 65534) gets EACCES on write"
+	"$sleep_opener" -u 65534 -w intruder $proc >"$tmp/out" && fail "nobody could write"
+	expect_eq "$(report out open)" EACCES "nobody's open for writing"
+	claim "nobody can read the message"
+	"$sleep_opener" -u 65534 -r $proc >"$tmp/out" || fail "nobody cannot read: $(cat "$tmp/out")"
+	expect_eq "$(grep -c '^read: Last input:root wrote this$' "$tmp/out")" 2 \
+		"nobody's reads"
+	claim "nobody can hold the file"
+	opener holder -u 65534 -H -1
+	wait_for 10 "nobody to hold the file" grep -qx 'open: ok' "$tmp/holder"
+	expect_eq "$(stat -c %u "/proc/$spawned")" 65534 "holder's uid"
+	nonblocking_open_would_block
+	claim "and the message is still root's"
+	kill "$spawned"
+	wait_for 10 "the holder to exit" ended "$spawned"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:root wrote this" "message"
+}
