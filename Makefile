@@ -24,7 +24,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -static
 TOOLS   := tools/cat_nonblock
 HELPERS := $(basename $(wildcard tests/helpers/*.c))
 
-.PHONY: all modules tools clean check check-all demo shell lint install \
+.PHONY: all modules tools clean check check-all demo shell bench lint install \
 	uninstall help
 
 all: modules tools
@@ -55,6 +55,9 @@ demo:
 shell:
 	tools/vm -k $(KVER) -i
 
+bench:
+	tools/vm -k $(KVER) -t 600 -- tools/bench.sh
+
 lint:
 	tools/lint
 
@@ -79,6 +82,7 @@ help:
 	@echo '  make check-all        the whole suite on 6.1, 6.12, rt and debug'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
+	@echo '  make bench            the thundering herd: context switches per opener, both modes'
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format, shellcheck'
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'
 	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it'
