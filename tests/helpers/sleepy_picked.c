@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sleepy_picked: make a write pick a sleeping reader, then signal that reader
+ * before it can run: the window in which a careless exclusive wait would
+ * return -ERESTARTSYS and strand the write while other readers sleep.
+ *
+ *   sleepy_picked DEVICE PID_A PID_B
+ *
+ * PID_A and PID_B are readers of DEVICE asleep in read(), A first in the
+ * queue; A handles SIGUSR1. This pins A to CPU 1 and parks a SCHED_FIFO
+ * spinner there, so once woken A cannot run. From CPU 0 it writes once,
+ * checks that the write woke A (state R) and not B (still S), sends A SIGUSR1,
+ * and only then frees CPU 1. What A's read returns is for the caller to check.
+ * Exits 0 when every step went so, 1 otherwise (saying which), 2 on bad usage.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Below the 950 ms a second that RT throttling leaves to SCHED_FIFO tasks. */
+#define SPIN_MS 800
+
+struct shared {
+	int spinning;	/* the spinner holds CPU 1 */
+	int stop;	/* the parent is done: free CPU 1 */
+	int expired;	/* the spinner gave up after SPIN_MS */
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The one-letter scheduler state from /proc/PID/stat, or '?'. */
+static char state_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static int wait_state(pid_t pid, char want, long ms)
+{
+	long end = now_ms() + ms;
+
+	while (state_of(pid) != want) {
+		if (now_ms() > end)
+			return -1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+static int pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/* Hold CPU 1 at real-time priority until told to stop, or SPIN_MS passed. */
+static void spin(struct shared *sh)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+	long end;
+
+	if (pin(0, 1) || sched_setscheduler(0, SCHED_FIFO, &sp))
+		_exit(1);
+	end = now_ms() + SPIN_MS;
+	__atomic_store_n(&sh->spinning, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_SEQ_CST)) {
+		if (now_ms() > end) {
+			__atomic_store_n(&sh->expired, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+	}
+	_exit(0);
+}
+
+static int fail(const char *why)
+{
+	printf("sleepy_picked: %s\n", why);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct shared *sh;
+	pid_t a, b, spinner;
+	int fd, ret = 0;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s DEVICE PID_A PID_B\n", argv[0]);
+		return 2;
+	}
+	a = atoi(argv[2]);
+	b = atoi(argv[3]);
+	fd = open(argv[1], O_WRONLY);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || sh == MAP_FAILED)
+		return fail("cannot open the device or map memory");
+	if (pin(0, 0) || pin(a, 1))
+		return fail("cannot pin this process to CPU 0 and A to CPU 1");
+	if (state_of(a) != 'S' || state_of(b) != 'S')
+		return fail("A and B are not both asleep to begin with");
+
+	spinner = fork();
+	if (spinner < 0)
+		return fail("cannot fork");
+	if (spinner == 0)
+		spin(sh);
+	while (!__atomic_load_n(&sh->spinning, __ATOMIC_SEQ_CST)) {
+		if (waitpid(spinner, NULL, WNOHANG) == spinner)
+			return fail("the spinner could not take CPU 1 at SCHED_FIFO");
+		usleep(1000);
+	}
+
+	if (write(fd, "x", 1) != 1)
+		ret = fail("the write failed");
+	else if (wait_state(a, 'R', 5000))
+		ret = fail("the write did not wake A");
+	else if (state_of(b) != 'S')
+		ret = fail("the write woke B as well as A");
+	else if (kill(a, SIGUSR1))
+		ret = fail("cannot signal A");
+	else if (__atomic_load_n(&sh->expired, __ATOMIC_SEQ_CST) || state_of(a) != 'R')
+		ret = fail("CPU 1 was freed before A was signalled");
+
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
+	waitpid(spinner, NULL, 0);
+	if (!ret)
+		printf("the write woke A, which was signalled before it could run\n");
+	return ret;
+}

@@ -1,0 +1,422 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# sleepy.ko, /dev/sleepy: a read sleeps until a write comes; each write
+# releases exactly one read, at once or later, and none is lost or doubled.
+# The helpers are tests/helpers/sleepy_*.c.
+
+# shellcheck disable=SC2154 # root, helpers, tmp and spawned come from lib.sh
+dev=/dev/sleepy
+
+# sleepy_up [PARAM=VALUE...]: load the module; its device node must be there.
+sleepy_up() {
+	load sleepy "$@"
+	[ -c "$dev" ] || fail "$dev is not a character device after insmod"
+}
+
+# reader NAME [OPTION...]: start a sleepy_read of $dev in the background; its
+# pid is in $spawned and in $tmp/NAME.pid, its report in $tmp/NAME.
+reader() {
+	_name=$1
+	shift
+	spawn "$helpers/sleepy_read" "$@" "$dev" >"$tmp/$_name"
+	echo "$spawned" >"$tmp/$_name.pid"
+}
+pid_of() { cat "$tmp/$1.pid"; }
+
+# report NAME: how reader NAME's read ended (its last line).
+report() { tail -n 1 "$tmp/$1"; }
+
+# asleep NAME...: each reader sleeps in sleepy_read (not just anywhere).
+asleep() {
+	for _r; do
+		_p=$(pid_of "$_r")
+		in_state "$_p" S || return 1
+		[ "$(cat "/proc/$_p/wchan" 2>/dev/null)" = sleepy_read ] || return 1
+	done
+}
+
+# returned NAME...: each reader has ended.
+returned() {
+	for _r; do
+		gone "$(pid_of "$_r")" || return 1
+	done
+}
+
+# any_returned NAME...: at least one of the readers has ended.
+any_returned() {
+	for _r; do
+		! gone "$(pid_of "$_r")" || return 0
+	done
+	return 1
+}
+
+# slept NAME N: reader NAME (started with -v) has gone to sleep exactly N
+# times since its read began; a reader woken for nothing sleeps once more.
+slept() {
+	_before=$(sed -n 's/^nvcsw //p' "$tmp/$1")
+	_now=$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$(pid_of "$1")/status")
+	[ -n "$_before" ] && [ "$_now" = $((_before + $2)) ]
+}
+
+# poke [COUNT]: COUNT one-byte writes (default 1), each of which must succeed.
+poke() {
+	_out=$("$helpers/sleepy_write" "$dev" "${1:-1}") || fail "write: $_out"
+}
+
+# try_read: an O_NONBLOCK read: EOF took a pending write, EAGAIN found none.
+try_read() { "$helpers/sleepy_read" -n "$dev"; }
+
+# probe OPTION... MS: what sleepy_poll reports for $dev.
+probe() { "$helpers/sleepy_poll" "$@"; }
+
+t_one_write_releases_exactly_one_of_three_sleeping_readers() {
+	sleepy_up
+	claim "three readers sleep in read() while nothing is pending"
+	reader r1 -v
+	reader r2 -v
+	reader r3 -v
+	wait_for 10 "three readers asleep" asleep r1 r2 r3
+
+	claim "one write: one reader returns, with EOF"
+	poke
+	wait_for 10 "a reader to return" any_returned r1 r2 r3
+	n=0
+	left=""
+	for r in r1 r2 r3; do
+		if returned "$r"; then
+			n=$((n + 1))
+			expect_eq "$(report "$r")" EOF "what $r's read returned"
+		else
+			left="$left $r"
+		fi
+	done
+	expect_eq "$n" 1 "readers returned after one write"
+
+	claim "the other two are still asleep, were not even woken, and nothing is pending"
+	for r in $left; do
+		asleep "$r" || fail "$r is not asleep in sleepy_read"
+		slept "$r" 1 || fail "$r was woken by a write meant for one reader"
+	done
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after the one write was taken"
+
+	claim "two more writes: the other two return, with EOF"
+	poke 2
+	# shellcheck disable=SC2086 # two reader names
+	wait_for 10 "the other two readers to return" returned $left
+	for r in $left; do
+		expect_eq "$(report "$r")" EOF "what $r's read returned"
+	done
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after three writes, three reads"
+}
+
+t_a_write_before_any_reader_is_kept_for_the_next_read() {
+	sleepy_up
+	claim "a write with no reader waiting succeeds"
+	poke
+	claim "the next read returns at once, with EOF"
+	reader first
+	wait_for 10 "the first read to return" returned first
+	expect_eq "$(report first)" EOF "what the first read returned"
+	claim "the read after it sleeps until the next write"
+	reader second
+	wait_for 10 "the second reader asleep" asleep second
+	poke
+	wait_for 10 "the second read to return" returned second
+	expect_eq "$(report second)" EOF "what the second read returned"
+}
+
+t_sixteen_readers_and_sixteen_writers_started_together_balance_ten_times() {
+	sleepy_up
+	claim "16 readers and 16 writers released together: all 16 reads return, none pending after, 10 rounds"
+	"$helpers/sleepy_herd" "$dev" 16 10 || fail "a round did not balance"
+}
+
+t_nonblocking_and_zero_length_reads_never_sleep() {
+	sleepy_up
+	claim "O_NONBLOCK read with nothing pending fails with EAGAIN"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read, nothing pending"
+	claim "O_NONBLOCK read with a write pending returns EOF and takes it"
+	poke
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read, one write pending"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after it"
+
+	claim "a zero-length read returns 0 at once, without sleeping"
+	expect_eq "$(timeout 10 "$helpers/sleepy_read" -z "$dev")" EOF "zero-length read, nothing pending"
+	claim "a zero-length read takes no pending write"
+	poke
+	expect_eq "$(timeout 10 "$helpers/sleepy_read" -z "$dev")" EOF "zero-length read, one write pending"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read after the zero-length read"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after that"
+}
+
+t_poll_and_select_report_readable_only_while_a_write_is_pending() {
+	sleepy_up
+	claim "nothing pending: poll and select report writable only"
+	expect_eq "$(probe "$dev" 0)" "OUT WRNORM" "poll, nothing pending"
+	expect_eq "$(probe -s "$dev" 0)" write "select, nothing pending"
+
+	claim "nothing pending: poll and select for input wait out their 300 ms timeout"
+	for how in "" -s; do
+		start=$(now_ms)
+		# shellcheck disable=SC2086 # $how is empty or one option
+		expect_eq "$(probe $how -i "$dev" 300)" timeout "poll $how -i, nothing pending"
+		expect_ge $(($(now_ms) - start)) 290 "ms poll $how -i waited"
+	done
+
+	claim "a write pending: both report readable at once, though given 60 s"
+	poke
+	for how in "" -s; do
+		start=$(now_ms)
+		# shellcheck disable=SC2086 # $how is empty or one option
+		out=$(probe $how -i "$dev" 60000)
+		expect_le $(($(now_ms) - start)) 30000 "ms poll $how -i waited"
+		case $how in
+		-s) expect_eq "$out" read "select -i, one write pending" ;;
+		*) expect_eq "$out" "IN RDNORM" "poll -i, one write pending" ;;
+		esac
+	done
+	expect_eq "$(probe "$dev" 0)" "IN RDNORM OUT WRNORM" "poll, one write pending"
+	expect_eq "$(probe -s "$dev" 0)" "read write" "select, one write pending"
+
+	claim "poll and select take no write: it is still there for a read"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read after polling"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after that"
+}
+
+t_a_write_wakes_a_sleeping_poll_and_select() {
+	sleepy_up
+	for how in "" -s; do
+		claim "a poll${how:+ -s} for input sleeps while nothing is pending"
+		# shellcheck disable=SC2086 # $how is empty or one option
+		spawn "$helpers/sleepy_poll" $how -i "$dev" 60000 >"$tmp/poller"
+		wait_for 10 "the poller asleep" in_state "$spawned" S
+		case $(cat "/proc/$spawned/wchan") in
+		*poll* | *select*) ;;
+		*) fail "the poller sleeps in $(cat "/proc/$spawned/wchan"), not in poll or select" ;;
+		esac
+		claim "a write wakes it, readable"
+		poke
+		wait_for 10 "the poller to return" gone "$spawned"
+		case $how in
+		-s) expect_eq "$(cat "$tmp/poller")" read "what select reported" ;;
+		*) expect_eq "$(cat "$tmp/poller")" "IN RDNORM" "what poll reported" ;;
+		esac
+		claim "and the write is still there for a read"
+		expect_eq "$(try_read)" EOF "O_NONBLOCK read after the poller woke"
+	done
+}
+
+t_zero_length_write_releases_nobody() {
+	sleepy_up
+	reader r -v
+	wait_for 10 "a reader asleep" asleep r
+	claim "a zero-length write returns 0 and does not even wake the sleeping reader"
+	out=$("$helpers/sleepy_write" -z "$dev" 1)
+	expect_eq "$out" "wrote 1 of 1" "zero-length write"
+	asleep r || fail "the reader is not asleep after a zero-length write"
+	slept r 1 || fail "the reader was woken by a zero-length write"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after a zero-length write"
+	claim "a one-byte write releases it"
+	poke
+	wait_for 10 "the reader to return" returned r
+	expect_eq "$(report r)" EOF "what the read returned"
+}
+
+t_pending_writes_are_bounded_and_fail_with_eagain_past_the_bound() {
+	claim "max_pending=0 is refused at load"
+	klog_mark
+	if insmod "$root/sleepy.ko" max_pending=0 2>/dev/null; then
+		fail "insmod sleepy max_pending=0 succeeded"
+	fi
+	! loaded sleepy || fail "sleepy is loaded after a refused insmod"
+	klog | grep -q "max_pending must be at least 1" || fail "no reason in the kernel log"
+
+	sleepy_up max_pending=3
+	claim "with max_pending=3, three writes are kept and the fourth fails with EAGAIN"
+	expect_eq "$("$helpers/sleepy_write" "$dev" 4)" "wrote 3 of 4: EAGAIN" "four writes"
+	claim "the count did not wrap: exactly three reads are released"
+	for i in 1 2 3; do
+		expect_eq "$(try_read)" EOF "O_NONBLOCK read $i"
+	done
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read 4"
+	claim "after a read, a write is accepted again"
+	poke
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read of the new write"
+}
+
+t_default_bound_is_one_million_writes() {
+	sleepy_up
+	claim "by default 1000000 writes are kept and the next fails with EAGAIN"
+	start=$(now_ms)
+	expect_eq "$("$helpers/sleepy_write" "$dev" 1000001)" "wrote 1000000 of 1000001: EAGAIN" \
+		"1000001 writes"
+	note "1000001 writes took $(($(now_ms) - start)) ms"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read with the bound reached"
+}
+
+t_handled_signal_ends_a_sleeping_read_with_eintr_and_takes_nothing() {
+	sleepy_up
+	reader a -i
+	wait_for 10 "reader a asleep" asleep a
+	reader b
+	wait_for 10 "reader b asleep" asleep b
+	claim "SIGUSR1, handled without SA_RESTART, ends a's read with EINTR"
+	kill -USR1 "$(pid_of a)"
+	wait_for 10 "reader a to return" returned a
+	expect_eq "$(report a)" "EINTR signals=1" "what a's read returned"
+	claim "a took nothing: the next write goes to b, the reader still waiting"
+	asleep b || fail "reader b is not asleep"
+	poke
+	wait_for 10 "reader b to return" returned b
+	expect_eq "$(report b)" EOF "what b's read returned"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
+}
+
+t_sa_restart_handler_resumes_the_sleeping_read() {
+	sleepy_up
+	reader r -r -v
+	wait_for 10 "the reader asleep" asleep r
+	claim "SIGUSR1, handled with SA_RESTART: the handler runs and the read sleeps again"
+	kill -USR1 "$(pid_of r)"
+	wait_for 10 "the reader asleep a second time" slept r 2
+	asleep r || fail "the reader is not asleep in sleepy_read"
+	claim "the restarted read still returns EOF on a write"
+	poke
+	wait_for 10 "the reader to return" returned r
+	expect_eq "$(report r)" "EOF signals=1" "what the restarted read returned"
+}
+
+t_stopped_reader_leaves_the_queue_and_resumes_its_read() {
+	sleepy_up
+	reader a
+	wait_for 10 "reader a asleep" asleep a
+	reader b
+	wait_for 10 "reader b asleep" asleep b
+	claim "a stopped reader does not take the write from a reader still waiting"
+	kill -STOP "$(pid_of a)"
+	wait_for 10 "reader a stopped" in_state "$(pid_of a)" T
+	poke
+	wait_for 10 "reader b to return" returned b
+	expect_eq "$(report b)" EOF "what b's read returned"
+	in_state "$(pid_of a)" T || fail "reader a is no longer stopped"
+	claim "continued, the stopped reader sleeps in its read again, and returns on a write"
+	kill -CONT "$(pid_of a)"
+	wait_for 10 "reader a asleep again" asleep a
+	poke
+	wait_for 10 "reader a to return" returned a
+	expect_eq "$(report a)" EOF "what a's read returned"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after two writes, two reads"
+}
+
+t_fatal_signal_kills_a_sleeping_reader_and_takes_nothing() {
+	sleepy_up
+	for sig in TERM KILL; do
+		reader a
+		wait_for 10 "reader a asleep" asleep a
+		reader b
+		wait_for 10 "reader b asleep" asleep b
+		claim "SIG$sig kills sleeping reader a"
+		a=$(pid_of a)
+		kill -"$sig" "$a"
+		wait_for 10 "reader a to die" gone "$a"
+		# Not $(status_of): a command substitution's subshell cannot wait for a.
+		status=0
+		wait "$a" || status=$?
+		expect_eq "$status" $((128 + $(kill -l "$sig"))) "a's exit status"
+		claim "the next write goes to b, the reader still waiting"
+		poke
+		wait_for 10 "reader b to return" returned b
+		expect_eq "$(report b)" EOF "what b's read returned"
+		expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
+	done
+}
+
+t_reader_picked_by_a_write_then_signalled_still_takes_that_write() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up
+	reader a -i
+	wait_for 10 "reader a asleep" asleep a
+	reader b -v
+	wait_for 10 "reader b asleep" asleep b
+	claim "a write wakes a; SIGUSR1 reaches a before it runs; a's read still takes the write"
+	"$helpers/sleepy_picked" "$dev" "$(pid_of a)" "$(pid_of b)" || fail "the race was not staged"
+	wait_for 10 "reader a to return" returned a
+	expect_eq "$(report a)" "EOF signals=1" "what a's read returned"
+	claim "so no write is stranded: b sleeps on, untouched, and nothing is pending"
+	asleep b || fail "reader b is not asleep"
+	slept b 1 || fail "reader b was woken"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
+	poke
+	wait_for 10 "reader b to return" returned b
+	expect_eq "$(report b)" EOF "what b's read returned"
+}
+
+t_rmmod_is_refused_while_a_reader_sleeps_and_succeeds_after() {
+	sleepy_up
+	reader a
+	reader b
+	wait_for 10 "two readers asleep" asleep a b
+	claim "each open file holds a reference on the module"
+	expect_eq "$(refcnt sleepy)" 2 "refcnt with two sleeping readers"
+	claim "rmmod fails at once, the module stays, the readers sleep on"
+	start=$(now_ms)
+	if rmmod sleepy 2>/dev/null; then
+		fail "rmmod succeeded while readers sleep"
+	fi
+	expect_le $(($(now_ms) - start)) 5000 "ms rmmod took to fail"
+	loaded sleepy || fail "sleepy is gone"
+	asleep a b || fail "the readers are not asleep after the refused rmmod"
+	claim "once the readers have returned, rmmod succeeds"
+	poke 2
+	wait_for 10 "the readers to return" returned a b
+	expect_eq "$(refcnt sleepy)" 0 "refcnt with no file open"
+	unload sleepy
+	[ ! -e "$dev" ] || fail "$dev is still there after rmmod"
+}
+
+t_device_is_root_only_until_a_group_is_granted_access() {
+	sleepy_up
+	claim "$dev is a character device, mode 0600, owned by root:root"
+	expect_eq "$(stat -c '%A %u:%g' "$dev")" "crw------- 0:0" "mode and owner"
+	claim "another user cannot open it"
+	expect_eq "$("$helpers/sleepy_read" -a 1000:1000 -n "$dev")" "open EACCES" "read as 1000:1000"
+	expect_eq "$("$helpers/sleepy_write" -a 1000:1000 "$dev" 1)" "open EACCES" "write as 1000:1000"
+	claim "after chgrp 65534 and chmod 0660, that group can write and read; others still cannot"
+	chgrp 65534 "$dev" || fail "chgrp 65534 $dev"
+	chmod 0660 "$dev" || fail "chmod 0660 $dev"
+	expect_eq "$("$helpers/sleepy_write" -a 1000:65534 "$dev" 1)" "wrote 1 of 1" "write as 1000:65534"
+	expect_eq "$("$helpers/sleepy_read" -a 1000:65534 -n "$dev")" EOF "read as 1000:65534"
+	expect_eq "$("$helpers/sleepy_read" -a 1000:1000 -n "$dev")" "open EACCES" "read as 1000:1000"
+}
+
+t_dyndbg_logs_who_goes_to_sleep_and_who_wakes() {
+	claim "by default nothing is logged for a read and a write"
+	sleepy_up
+	klog_mark
+	poke
+	try_read >/dev/null
+	if klog | grep -q "sleepy: .*(sleepy_"; then
+		fail "logged without dyndbg: $(klog | grep "sleepy: ")"
+	fi
+	unload sleepy
+
+	sleepy_up dyndbg=+p
+	klog_mark
+	reader a
+	wait_for 10 "reader a asleep" asleep a
+	reader b -i
+	wait_for 10 "reader b asleep" asleep b
+	poke
+	wait_for 10 "reader a to return" returned a
+	kill -USR1 "$(pid_of b)"
+	wait_for 10 "reader b to return" returned b
+	claim "with dyndbg=+p the log names each sleeper, the waker and how each sleep ended"
+	klog | grep "sleepy: " | sed 's/^/    /'
+	for line in "$(pid_of a) (sleepy_read) going to sleep" \
+		"$(pid_of b) (sleepy_read) going to sleep" \
+		"(sleepy_write) waking a reader" \
+		"$(pid_of a) (sleepy_read) woken up" \
+		"$(pid_of b) (sleepy_read) interrupted by a signal"; do
+		klog | grep -qF "$line" || fail "no \"$line\" in the kernel log"
+	done
+}
