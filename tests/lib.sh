@@ -85,6 +85,37 @@ unload() {
 	! loaded "$1" || fail "$1 still loaded after rmmod"
 }
 
+# unload_within MS MODULE: rmmod must succeed within MS; the time it took is
+# left in $rmmod_ms. rmmod runs in the background so that one stuck in the
+# kernel fails the test instead of hanging it.
+unload_within() {
+	rm -f "$tmp/rmmod"
+	spawn timed_rmmod "$2" "$tmp/rmmod"
+	wait_for $(($1 / 1000 + 2)) "rmmod $2 to return" test -s "$tmp/rmmod"
+	read -r _rc rmmod_ms <"$tmp/rmmod"
+	expect_eq "$_rc" 0 "rmmod $2 status"
+	! loaded "$2" || fail "$2 still loaded after rmmod"
+	expect_le "$rmmod_ms" "$1" "rmmod $2 time (ms)"
+}
+timed_rmmod() {
+	_start=$(now_ms)
+	rmmod "$1"
+	echo "$? $(($(now_ms) - _start))" >"$2.part" && mv "$2.part" "$2"
+}
+
+# comm_pids GLOB: the pids of the tasks whose name matches GLOB.
+comm_pids() {
+	for _comm in /proc/[0-9]*/comm; do
+		{ read -r _name <"$_comm"; } 2>/dev/null || continue
+		# shellcheck disable=SC2254 # GLOB is a pattern on purpose
+		case $_name in
+		$1) _pid=${_comm#/proc/} && echo "${_pid%/comm}" ;;
+		esac
+	done
+}
+no_task_named() { [ -z "$(comm_pids "$1")" ]; }
+task_named() { [ -n "$(comm_pids "$1")" ]; }
+
 # Kernel log since the last klog_mark, without timestamps.
 klog_mark() {
 	_mark="waitq-mark-$$-$(now_ms)"
@@ -94,3 +125,4 @@ klog_mark() {
 klog() {
 	dmesg | sed -n "/$(cat "$tmp/mark")/,\$p" | sed '1d; s/^\[[^]]*\] //'
 }
+klog_has() { klog | grep -qF "$1"; }

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# completions.ko: the crank always turns before the flywheel spins up, and
+# rmmod returns promptly because exit waits for each thread's own "done".
+# shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
+
+# klog_in_order TEXT...: each TEXT is in the log once, in this order.
+klog_in_order() {
+	klog >"$tmp/klog"
+	_prev=0
+	for _text; do
+		expect_eq "$(grep -cF "$_text" "$tmp/klog")" 1 "lines '$_text'"
+		_line=$(grep -nF "$_text" "$tmp/klog" | cut -d: -f1)
+		[ "$_line" -gt "$_prev" ] || fail "'$_text' is logged too early"
+		_prev=$_line
+	done
+}
+
+# klog_ms TEXT: when the first line since klog_mark holding TEXT was logged
+# (ms since boot, from the kernel's own timestamp).
+klog_ms() {
+	dmesg | awk -v mark="$(cat "$tmp/mark")" -v text="$1" '
+		index($0, mark) { on = 1; next }
+		on && index($0, text) { sub(/^\[ */, ""); print int($1 * 1000); exit }'
+}
+
+crank='completions: Turn the crank'
+flywheel='completions: Flywheel spins up'
+bye='completions: completions exit'
+
+# Under TCG an rmmod with nothing to wait for took 30-320 ms on the cloud
+# kernels and 240-890 ms on the debug kernel; a forgotten completion makes
+# it wait for ever, and the crank's longest delay is 10 s.
+prompt_ms=2000
+
+t_crank_turns_before_flywheel_on_ten_loads() {
+	claim "on 10 loads in a row the crank turns before the flywheel spins up"
+	n=0
+	while [ $n -lt 10 ]; do
+		n=$((n + 1))
+		klog_mark
+		load completions
+		wait_for 10 "load $n: the flywheel" klog_has "$flywheel"
+		unload_within $prompt_ms completions
+		klog_in_order "$crank" "$flywheel" "$bye"
+	done
+}
+
+t_crank_delay_holds_the_flywheel_back() {
+	claim "with crank_delay_ms=300 the crank turns 300 ms after init, then the flywheel"
+	klog_mark
+	load completions crank_delay_ms=300
+	expect_eq "$(cat /sys/module/completions/parameters/crank_delay_ms)" 300 \
+		"crank_delay_ms in sysfs"
+	wait_for 10 "the flywheel" klog_has "$flywheel"
+	unload_within $prompt_ms completions
+	klog_in_order 'completions: completions example' "$crank" "$flywheel" "$bye"
+	delay=$(($(klog_ms "$crank") - $(klog_ms 'completions: completions example')))
+	note "the crank turned $delay ms after init began"
+	expect_ge "$delay" 300 "crank delay (ms)"
+
+	claim "rmmod during the 300 ms delay returns promptly, in the same order"
+	klog_mark
+	load completions crank_delay_ms=300
+	unload_within $prompt_ms completions
+	note "rmmod took $rmmod_ms ms"
+	klog_in_order "$crank" "$flywheel" "$bye"
+}
+
+t_rmmod_right_after_insmod_is_prompt_twenty_times() {
+	claim "20 insmod/rmmod cycles: each rmmod returns within $prompt_ms ms"
+	n=0
+	worst=0
+	while [ $n -lt 20 ]; do
+		n=$((n + 1))
+		klog_mark
+		load completions
+		unload_within $prompt_ms completions
+		[ "$rmmod_ms" -le "$worst" ] || worst=$rmmod_ms
+		klog_in_order "$crank" "$flywheel" "$bye"
+		wait_for 5 "cycle $n: KThread tasks to end" no_task_named 'KThread*'
+	done
+	note "slowest rmmod: $worst ms"
+}
+
+t_rmmod_cuts_a_long_crank_delay_short() {
+	claim "with crank_delay_ms=10000, both threads wait, and rmmod ends the wait at once"
+	klog_mark
+	load completions crank_delay_ms=10000
+	wait_for 5 "the crank thread" task_named 'KThread Crank'
+	# /proc shows the full name here; kernels that keep only the 15-character
+	# comm would show "KThread Flywhee".
+	fly=$(comm_pids 'KThread Flywhee*')
+	[ -n "$fly" ] || fail "no 'KThread Flywheel' task while the crank waits"
+	wait_for 5 "the flywheel to wait (state D)" in_state "$fly" D
+	! klog_has "$crank" || fail "the crank turned before its 10 s delay"
+	! klog_has "$flywheel" || fail "the flywheel spun up before the crank turned"
+	unload_within $prompt_ms completions
+	note "rmmod took $rmmod_ms ms"
+	klog_in_order "$crank" "$flywheel" "$bye"
+	wait_for 5 "KThread tasks to end" no_task_named 'KThread*'
+}
+
+t_out_of_range_crank_delay_is_refused() {
+	for bad in 10001 4294967295 -1 soon; do
+		claim "insmod completions crank_delay_ms=$bad fails and starts nothing"
+		klog_mark
+		! insmod "$root/completions.ko" crank_delay_ms="$bad" 2>/dev/null ||
+			fail "insmod accepted crank_delay_ms=$bad"
+		! loaded completions || fail "completions loaded with crank_delay_ms=$bad"
+		! klog_has 'completions example' || fail "init went on with $bad"
+		case $bad in
+		[0-9]*) klog_has "crank_delay_ms=$bad is above 10000" ||
+			fail "no message naming the limit for $bad" ;;
+		esac
+	done
+	claim "the largest delay, 10000 ms, is accepted"
+	load completions crank_delay_ms=10000
+	unload_within $prompt_ms completions
+}
