@@ -24,7 +24,7 @@
 static int max_pending = 1000000;
 module_param(max_pending, int, 0444);
 MODULE_PARM_DESC(max_pending,
-		 "Writes kept for readers; past it a write fails with EAGAIN (default 1000000)");
+		 "Unread writes kept; past it, EAGAIN (default 1000000)");
 
 /* Writes not yet taken by a read: 0 <= sleepy_pending <= max_pending. */
 static atomic_t sleepy_pending = ATOMIC_INIT(0);
@@ -52,7 +52,8 @@ static ssize_t sleepy_read(struct file *file, char __user *buf, size_t count,
 	if (file->f_flags & O_NONBLOCK)
 		return -EAGAIN;
 
-	pr_debug("%d (%s) going to sleep\n", task_pid_nr(current), current->comm);
+	pr_debug("%d (%s) going to sleep\n", task_pid_nr(current),
+		 current->comm);
 	/*
 	 * Exclusive: a write wakes one sleeping reader, not all of them. If the
 	 * reader a write picked is signalled before it runs, the wait still
@@ -79,7 +80,8 @@ static ssize_t sleepy_write(struct file *file, const char __user *buf,
 	if (!atomic_add_unless(&sleepy_pending, 1, max_pending))
 		return -EAGAIN;
 
-	pr_debug("%d (%s) waking a reader\n", task_pid_nr(current), current->comm);
+	pr_debug("%d (%s) waking a reader\n", task_pid_nr(current),
+		 current->comm);
 	/* Every poller, but only the first sleeping reader. */
 	wake_up_poll(&sleepy_wq, EPOLLIN | EPOLLRDNORM);
 	return count;
@@ -145,5 +147,5 @@ module_exit(sleepy_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("waitq-lab developers");
-MODULE_DESCRIPTION("A device whose reads sleep until a write; one write releases one read");
+MODULE_DESCRIPTION("Reads sleep until a write; each write releases one read");
 MODULE_VERSION("1.0");

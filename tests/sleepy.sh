@@ -4,7 +4,7 @@
 # releases exactly one read, at once or later, and none is lost or doubled.
 # The helpers are tests/helpers/sleepy_*.c.
 
-# shellcheck disable=SC2154 # root, helpers, tmp and spawned come from lib.sh
+# shellcheck shell=sh disable=SC2154 # root, helpers, tmp, spawned: lib.sh
 dev=/dev/sleepy
 
 # sleepy_up [PARAM=VALUE...]: load the module; its device node must be there.

@@ -119,7 +119,8 @@ static int round_once(const char *dev, int n, int round)
 	pending = still_pending(dev);
 	printf("round %d: %d of %d readers returned, %d of %d writes, then %s, %ld ms\n",
 	       round, ok[0], n, ok[1], n,
-	       pending ? "a write still pending" : "nothing pending", now_ms() - start);
+	       pending ? "a write still pending" : "nothing pending",
+	       now_ms() - start);
 	return ok[0] == n && ok[1] == n && !pending ? 0 : 1;
 }
 

@@ -29,9 +29,9 @@
 #define SPIN_MS 800
 
 struct shared {
-	int spinning;	/* the spinner holds CPU 1 */
-	int stop;	/* the parent is done: free CPU 1 */
-	int expired;	/* the spinner gave up after SPIN_MS */
+	int spinning; /* the spinner holds CPU 1 */
+	int stop; /* the parent is done: free CPU 1 */
+	int expired; /* the spinner gave up after SPIN_MS */
 };
 
 static long now_ms(void)
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 		spin(sh);
 	while (!__atomic_load_n(&sh->spinning, __ATOMIC_SEQ_CST)) {
 		if (waitpid(spinner, NULL, WNOHANG) == spinner)
-			return fail("the spinner could not take CPU 1 at SCHED_FIFO");
+			return fail("no SCHED_FIFO spinner on CPU 1");
 		usleep(1000);
 	}
 
@@ -149,7 +149,8 @@ int main(int argc, char **argv)
 		ret = fail("the write woke B as well as A");
 	else if (kill(a, SIGUSR1))
 		ret = fail("cannot signal A");
-	else if (__atomic_load_n(&sh->expired, __ATOMIC_SEQ_CST) || state_of(a) != 'R')
+	else if (__atomic_load_n(&sh->expired, __ATOMIC_SEQ_CST) ||
+		 state_of(a) != 'R')
 		ret = fail("CPU 1 was freed before A was signalled");
 
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);

@@ -27,10 +27,9 @@ static const struct {
 	short bit;
 	const char *name;
 } events[] = {
-	{ POLLIN, "IN" }, { POLLRDNORM, "RDNORM" },
-	{ POLLOUT, "OUT" }, { POLLWRNORM, "WRNORM" },
-	{ POLLERR, "ERR" }, { POLLHUP, "HUP" }, { POLLNVAL, "NVAL" },
-	{ POLLPRI, "PRI" },
+	{ POLLIN, "IN" },	  { POLLRDNORM, "RDNORM" }, { POLLOUT, "OUT" },
+	{ POLLWRNORM, "WRNORM" }, { POLLERR, "ERR" },	    { POLLHUP, "HUP" },
+	{ POLLNVAL, "NVAL" },	  { POLLPRI, "PRI" },
 };
 
 static int by_poll(int fd, int input_only, int ms)
@@ -57,7 +56,8 @@ static int by_poll(int fd, int input_only, int ms)
 
 static int by_select(int fd, int input_only, int ms)
 {
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = ms % 1000 * 1000 };
 	fd_set r, w;
 	int n;
 

@@ -84,7 +84,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: %s [-a UID:GID] [-n] [-z] [-i | -r] [-v] DEVICE\n",
+		fprintf(stderr,
+			"usage: %s [-a UID:GID] [-n] [-z] [-i | -r] [-v] DEVICE\n",
 			argv[0]);
 		return 2;
 	}
@@ -113,7 +114,8 @@ int main(int argc, char **argv)
 	else
 		printf("%s", strerrorname_np(errno));
 	if (handler >= 0)
-		printf(" signals=%d", __atomic_load_n(&signals, __ATOMIC_SEQ_CST));
+		printf(" signals=%d",
+		       __atomic_load_n(&signals, __ATOMIC_SEQ_CST));
 	printf("\n");
 	return n == 0 ? 0 : 1;
 }

@@ -53,7 +53,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "usage: %s [-a UID:GID] [-z] DEVICE COUNT\n", argv[0]);
+		fprintf(stderr, "usage: %s [-a UID:GID] [-z] DEVICE COUNT\n",
+			argv[0]);
 		return 2;
 	}
 	count = atol(argv[optind + 1]);
@@ -74,7 +75,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (n < 0)
-		printf("wrote %ld of %ld: %s\n", done, count, strerrorname_np(errno));
+		printf("wrote %ld of %ld: %s\n", done, count,
+		       strerrorname_np(errno));
 	else
 		printf("wrote %ld of %ld: returned %zd\n", done, count, n);
 	return 1;
