@@ -40,7 +40,10 @@ modules:
 
 tools: $(TOOLS) $(HELPERS)
 
-$(TOOLS) $(HELPERS): %: %.c
+$(TOOLS): %: %.c
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+$(HELPERS): %: %.c tests/helpers/helpers.h
 	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
 check:

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define MAX_POINTS 3000 /* more than any of our loads has */
 #define MAX_CHECKS 16
 #define SETTLE_MS 2000 /* bound on a stopped kthread leaving /proc */
@@ -47,7 +49,7 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void kmsg(const char *line)
+static void mark_log(const char *line)
 {
 	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 
@@ -120,13 +122,6 @@ static const char *leftover(const char *name, char *buf, size_t size)
 	return NULL;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 int main(int argc, char *argv[])
 {
 	int failed = 0, survived = 0, n, opt, ko, nth;
@@ -158,7 +153,7 @@ int main(int argc, char *argv[])
 		bool injected;
 		ssize_t got;
 
-		kmsg("waitq-fault-injection: on\n");
+		mark_log("waitq-fault-injection: on\n");
 		len = snprintf(buf, sizeof(buf), "%d", n);
 		if (write(nth, buf, (size_t)len) != len)
 			die("arming fail-nth");
@@ -173,7 +168,7 @@ int main(int argc, char *argv[])
 		/* Disarm, so the rest of this loop runs normally. */
 		if (write(nth, "0", 1) != 1)
 			die("disarming fail-nth");
-		kmsg("waitq-fault-injection: off\n");
+		mark_log("waitq-fault-injection: off\n");
 
 		if (!injected) {
 			if (rc != 0) {
@@ -194,10 +189,12 @@ int main(int argc, char *argv[])
 		}
 		failed++;
 		/* A stopped kthread may take a moment to leave /proc. */
-		for (waited = 0; (left = leftover(name, buf, sizeof(buf))) &&
-				 waited < SETTLE_MS;
-		     waited += 10)
+		waited = 0;
+		while ((left = leftover(name, buf, sizeof(buf))) &&
+		       waited < SETTLE_MS) {
 			sleep_ms(10);
+			waited += 10;
+		}
 		if (left) {
 			printf("fault %d failed the load (%s) but left %s\n", n,
 			       strerrorname_np(err), left);

@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define FILE_PATH "/proc/sleep"
 #define REPORT_FD 3 /* children write their report here */
 #define WAIT_MS 10000 /* bound on every wait for a child */
@@ -64,29 +66,6 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	__atomic_add_fetch(&signals, 1, __ATOMIC_RELAXED);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec t = { ms / 1000, ms % 1000 * 1000000L };
-
-	while (nanosleep(&t, &t) && errno == EINTR)
-		;
-}
-
-static long voluntary_switches(void)
-{
-	char line[128];
-	long n = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
 }
 
 /* Is pid sleeping (state S) inside open()? */

@@ -30,28 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 static int signals; /* SIGUSR1 handled so far */
 
 static void on_usr1(int sig)
 {
 	(void)sig;
 	__atomic_add_fetch(&signals, 1, __ATOMIC_RELAXED);
-}
-
-/* Voluntary context switches of this process so far. */
-static long voluntary_switches(void)
-{
-	char line[128];
-	long n = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
 }
 
 /* Print everything read from fd until end of file, as one "read:" line. */
@@ -72,13 +58,10 @@ static int read_all(int fd)
 /* Sleep ms milliseconds, resuming after handled signals; -1 is forever. */
 static void hold(long ms)
 {
-	struct timespec left = { ms / 1000, ms % 1000 * 1000000L };
-
 	if (ms < 0)
 		for (;;)
 			pause();
-	while (nanosleep(&left, &left) && errno == EINTR)
-		;
+	sleep_ms(ms);
 }
 
 int main(int argc, char *argv[])
@@ -92,7 +75,7 @@ int main(int argc, char *argv[])
 		switch (opt) {
 		case 'u':
 			id = atoi(optarg);
-			if (setgroups(0, NULL) || setgid(id) || setuid(id)) {
+			if (become(id, id)) {
 				perror("-u");
 				return 1;
 			}

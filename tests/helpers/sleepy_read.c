@@ -26,20 +26,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 /* Handlers run so far; atomic, so handler and main() agree without volatile. */
 static int signals;
-
-/* Drop root for UID:GID, with no supplementary groups, before opening. */
-static int become(const char *ids)
-{
-	unsigned int uid, gid;
-
-	if (sscanf(ids, "%u:%u", &uid, &gid) != 2)
-		return -1;
-	if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
-		return -1;
-	return 0;
-}
 
 static void on_signal(int sig)
 {
@@ -59,7 +49,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "a:nzirv")) != -1) {
 		switch (opt) {
 		case 'a':
-			if (become(optarg)) {
+			if (become_ids(optarg)) {
 				perror("-a");
 				return 2;
 			}

@@ -18,17 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Drop root for UID:GID, with no supplementary groups, before opening. */
-static int become(const char *ids)
-{
-	unsigned int uid, gid;
-
-	if (sscanf(ids, "%u:%u", &uid, &gid) != 2)
-		return -1;
-	if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
-		return -1;
-	return 0;
-}
+#include "helpers.h"
 
 int main(int argc, char **argv)
 {
@@ -40,7 +30,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "a:z")) != -1) {
 		switch (opt) {
 		case 'a':
-			if (become(optarg)) {
+			if (become_ids(optarg)) {
 				perror("-a");
 				return 2;
 			}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small pieces shared by the test helpers in this folder. Each helper is one
+ * static program; these are static inline so each takes only what it uses.
+ */
+#ifndef WAITQ_TEST_HELPERS_H
+#define WAITQ_TEST_HELPERS_H
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Sleep ms milliseconds, resuming after handled signals. */
+static inline void sleep_ms(long ms)
+{
+	struct timespec left = { ms / 1000, ms % 1000 * 1000000L };
+
+	while (nanosleep(&left, &left) && errno == EINTR)
+		;
+}
+
+/* Voluntary context switches of this process so far, or -1. */
+static inline long voluntary_switches(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Become user uid and group gid, with no other groups: 0, or -1. */
+static inline int become(unsigned int uid, unsigned int gid)
+{
+	return setgroups(0, NULL) || setgid(gid) || setuid(uid) ? -1 : 0;
+}
+
+/* become() from "UID:GID". */
+static inline int become_ids(const char *ids)
+{
+	unsigned int uid, gid;
+
+	if (sscanf(ids, "%u:%u", &uid, &gid) != 2)
+		return -1;
+	return become(uid, gid);
+}
+
+#endif
