@@ -12,8 +12,9 @@ done)
 
 # Build for the default kernel; sets $kdir and $krel.
 build_default() {
-	kdir=$("$root/tools/kernel/find" 6.1 | tail -n 1) || skip "no 6.1 headers (tools/deps 6.1)"
-	krel=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+	_found=$("$root/tools/kernel/find" 6.1) || skip "no 6.1 headers (tools/deps 6.1)"
+	kdir=$(echo "$_found" | sed -n 2p)
+	krel=$(echo "$_found" | sed -n 3p)
 	make -s -C "$root" modules KDIR="$kdir" >"$tmp/build.log" 2>&1 ||
 		fail "build: $(tail -n 5 "$tmp/build.log")"
 }
