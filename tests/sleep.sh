@@ -212,8 +212,8 @@ t_fatal_signals_by_kill_and_tgkill_end_a_sleeping_opener() {
 					fail "tgkill"
 			fi
 			wait_for 5 "the opener to die" ended "$pid"
-			wait "$pid"
-			expect_eq $? $((128 + $(kill -l "$sig"))) "exit status"
+			wait_status "$pid"
+			expect_eq "$status" $((128 + $(kill -l "$sig"))) "exit status"
 			expect_eq "$(refcnt sleep)" 1 "refcnt with only the holder left"
 		done
 	done

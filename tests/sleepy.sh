@@ -328,9 +328,7 @@ t_fatal_signal_kills_a_sleeping_reader_and_takes_nothing() {
 		a=$(pid_of a)
 		kill -"$sig" "$a"
 		wait_for 10 "reader a to die" gone "$a"
-		# Not $(status_of): a command substitution's subshell cannot wait for a.
-		status=0
-		wait "$a" || status=$?
+		wait_status "$a"
 		expect_eq "$status" $((128 + $(kill -l "$sig"))) "a's exit status"
 		claim "the next write goes to b, the reader still waiting"
 		poke
