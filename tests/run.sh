@@ -5,7 +5,7 @@
 # tests/<group>.sh; each function t_<name> in it is one test, run in its own
 # shell with a timeout, then its leftover processes are killed and the
 # modules must unload. A module's group is skipped when its .ko is not
-# built; cat_nonblock and packaging need no module (packaging runs on the
+# built; cat_nonblock, packaging and vm need no module (the last two run on the
 # build host only); faults needs a kernel with fault injection.
 #
 #   tests/run.sh [GROUP...]   default: every group; TEST_TIMEOUT (s, 120)

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side: the VM runner judges a run by more than the command's status.
+# Each test boots the default kernel (6.1) with a command that misbehaves in
+# one way and checks that tools/vm fails the run (exit 125) and says why.
+# shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
+
+# vm [ENV=VALUE...] -- ARGS...: run tools/vm; exit status in $status, its
+# stdout in $tmp/out, its stderr in $tmp/err, seconds taken in $took.
+vm() {
+	_start=$(now_ms)
+	status=0
+	env "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	took=$((($(now_ms) - _start) / 1000))
+}
+runner() {
+	"$root/tools/kernel/find" 6.1 >/dev/null 2>&1 || skip "no 6.1 kernel (tools/deps 6.1)"
+	vm "$@"
+}
+said() { grep -q "$1" "$tmp/err" || fail "tools/vm did not say '$1': $(tail -n 3 "$tmp/err")"; }
+
+t_returns_the_guest_command_status() {
+	claim "the guest command's output reaches stdout and its exit status is the runner's"
+	runner "$root/tools/vm" -t 120 -- 'echo from-the-guest; exit 3'
+	expect_eq "$status" 3 "exit status"
+	expect_eq "$(cat "$tmp/out")" from-the-guest "stdout"
+}
+
+t_kernel_splat_fails_the_run() {
+	claim "a WARNING: in the guest's console fails a run whose command succeeded"
+	runner "$root/tools/vm" -t 120 -- 'echo "WARNING: CPU: 0 PID: 1 at fake" >/dev/kmsg'
+	expect_eq "$status" 125 "exit status"
+	said "kernel splat"
+}
+
+t_unexpected_taint_fails_the_run() {
+	claim "a taint other than O and E (here P) fails a run whose command succeeded"
+	runner "$root/tools/vm" -t 120 -- 'echo 1 >/proc/sys/kernel/tainted'
+	expect_eq "$status" 125 "exit status"
+	said "unexpected kernel taint"
+}
+
+t_timeout_fails_the_run() {
+	claim "a guest that keeps printing past the timeout (-t) is ended and the run fails"
+	runner "$root/tools/vm" -t 15 -- 'while :; do echo tick; sleep 1; done'
+	expect_eq "$status" 125 "exit status"
+	said "timed out after 15s"
+	expect_le "$took" 60 "seconds to end it"
+}
+
+t_silent_guest_is_ended() {
+	claim "a guest that prints nothing for QUIET seconds is ended long before the timeout"
+	runner QUIET=5 "$root/tools/vm" -t 110 -- 'echo start; sleep 100'
+	expect_eq "$status" 125 "exit status"
+	said "printed nothing for 5s"
+	expect_le "$took" 60 "seconds to end it"
+}
+
+t_boot_hang_is_booted_again() {
+	claim "a boot that does not reach /init in BOOT_TIMEOUT is reported and booted again; the run goes on"
+	runner BOOT_TIMEOUT=15 HANG_BOOTS=1 "$root/tools/vm" -t 120 -- 'echo ran; exit 0'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(grep -c 'hung before /init' "$tmp/err")" 1 "boot hangs reported"
+	expect_eq "$(cat "$tmp/out")" ran "stdout"
+}
+
+t_three_boot_hangs_fail_the_run() {
+	claim "after three boots that hang before /init the run fails and the command never ran"
+	runner BOOT_TIMEOUT=5 HANG_BOOTS=3 "$root/tools/vm" -t 120 -- 'echo should-not-run'
+	expect_eq "$status" 125 "exit status"
+	expect_eq "$(grep -c 'hung before /init' "$tmp/err")" 3 "boot hangs reported"
+	said "did not reach /init in 3 boots"
+	! grep -q should-not-run "$tmp/out" || fail "the command ran"
+}
