@@ -68,6 +68,36 @@ wait_status() {
 	wait "$1" || status=$?
 }
 
+# insmod and rmmod are the system's, kmod on Debian and in the VM (its rmmod
+# is the one that says "Module sleep is in use"), called by path: busybox's
+# shell would run its own applets instead.
+for _d in /usr/sbin /sbin /usr/bin /bin; do
+	[ -n "${kmod_dir:-}" ] || [ ! -x "$_d/rmmod" ] || kmod_dir=$_d
+done
+insmod() { "${kmod_dir:?no rmmod found}/insmod" "$@"; }
+rmmod() { "${kmod_dir:?no rmmod found}/rmmod" "$@"; }
+
+# rmmod_refused MODULE: rmmod fails at once, says the module is in use, and the
+# kernel itself refuses (delete_module() fails with EAGAIN, tried with
+# busybox's rmmod, which skips kmod's check of the reference count). The
+# module stays loaded.
+rmmod_refused() {
+	_t0=$(now_ms)
+	rmmod "$1" 2>"$tmp/rmmod" && fail "rmmod $1 succeeded"
+	_ms=$(($(now_ms) - _t0))
+	note "rmmod refused in ${_ms} ms: $(cat "$tmp/rmmod")"
+	expect_le "$_ms" 2000 "rmmod time (ms)"
+	case $(readlink "$kmod_dir/rmmod") in
+	*kmod) grep -q "is in use" "$tmp/rmmod" || fail "rmmod did not say 'is in use'" ;;
+	esac
+	if command -v busybox >/dev/null; then
+		busybox rmmod "$1" 2>"$tmp/rmmod" && fail "delete_module($1) succeeded"
+		grep -q "Resource temporarily unavailable" "$tmp/rmmod" ||
+			fail "delete_module($1) did not fail with EAGAIN: $(cat "$tmp/rmmod")"
+	fi
+	loaded "$1" || fail "$1 was unloaded"
+}
+
 loaded() { grep -q "^$1 " /proc/modules; }
 refcnt() { cat "/sys/module/$1/refcnt"; }
 

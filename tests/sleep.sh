@@ -270,22 +270,12 @@ t_readers_never_see_a_half_written_message() {
 	expect_eq "$(report out reads)" "20000 torn: 0" "torn reads"
 }
 
-# rmmod_fails_at_once: rmmod is refused within 2 s and sleep stays loaded.
-rmmod_fails_at_once() {
-	_t0=$(now_ms)
-	rmmod sleep 2>"$tmp/rmmod" && fail "rmmod succeeded"
-	_ms=$(($(now_ms) - _t0))
-	note "rmmod refused in ${_ms} ms: $(cat "$tmp/rmmod")"
-	expect_le "$_ms" 2000 "rmmod time (ms)"
-	loaded sleep || fail "sleep unloaded"
-}
-
 t_rmmod_while_held_fails_at_once_and_the_file_keeps_working() {
 	load sleep
 	hold holder
 	holder=$spawned
 	claim "rmmod fails at once while the file is held"
-	rmmod_fails_at_once
+	rmmod_refused sleep
 	expect_eq "$(refcnt sleep)" 1 "refcnt"
 	claim "the file still works: held, then readable once the holder leaves"
 	nonblocking_open_would_block
@@ -305,14 +295,14 @@ t_rmmod_while_waited_on_fails_at_once_then_succeeds() {
 	sleeper A
 	sleeper_pid=$spawned
 	claim "rmmod fails at once while an opener sleeps"
-	rmmod_fails_at_once
+	rmmod_refused sleep
 	expect_eq "$(refcnt sleep)" 2 "refcnt"
 	claim "the sleeper gets the file when the holder leaves"
 	kill "$holder"
 	wait_for 10 "A to get the file" reported A
 	expect_eq "$(report A open)" ok "A's open"
 	claim "rmmod still fails while the woken sleeper holds the file"
-	rmmod_fails_at_once
+	rmmod_refused sleep
 	claim "once it leaves, rmmod succeeds and /proc/sleep is gone"
 	kill "$sleeper_pid"
 	wait_for 10 "A to exit" ended "$sleeper_pid"
