@@ -28,7 +28,15 @@ MODULE_PARM_DESC(max_pending,
 
 /* Writes not yet taken by a read: 0 <= sleepy_pending <= max_pending. */
 static atomic_t sleepy_pending = ATOMIC_INIT(0);
-static DECLARE_WAIT_QUEUE_HEAD(sleepy_wq);
+
+/*
+ * Sleeping readers and pollers wait on queues of their own. An epoll user
+ * with EPOLLEXCLUSIVE is an exclusive waiter too: on a shared queue it could
+ * take the one wake-up a write gives and leave a reader asleep beside a
+ * pending write.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(sleepy_readers);
+static DECLARE_WAIT_QUEUE_HEAD(sleepy_pollers);
 
 /*
  * Take one pending write, if any. Testing and decrementing in one atomic step
@@ -60,7 +68,7 @@ static ssize_t sleepy_read(struct file *file, char __user *buf, size_t count,
 	 * rechecks the condition and takes that write, so it is not stranded
 	 * while other readers sleep.
 	 */
-	ret = wait_event_interruptible_exclusive(sleepy_wq, sleepy_take());
+	ret = wait_event_interruptible_exclusive(sleepy_readers, sleepy_take());
 	if (ret) {
 		pr_debug("%d (%s) interrupted by a signal\n",
 			 task_pid_nr(current), current->comm);
@@ -82,8 +90,9 @@ static ssize_t sleepy_write(struct file *file, const char __user *buf,
 
 	pr_debug("%d (%s) waking a reader\n", task_pid_nr(current),
 		 current->comm);
-	/* Every poller, but only the first sleeping reader. */
-	wake_up_poll(&sleepy_wq, EPOLLIN | EPOLLRDNORM);
+	/* The first sleeping reader, and every poller. */
+	wake_up(&sleepy_readers);
+	wake_up_poll(&sleepy_pollers, EPOLLIN | EPOLLRDNORM);
 	return count;
 }
 
@@ -91,7 +100,7 @@ static __poll_t sleepy_poll(struct file *file, poll_table *wait)
 {
 	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
 
-	poll_wait(file, &sleepy_wq, wait);
+	poll_wait(file, &sleepy_pollers, wait);
 	if (atomic_read(&sleepy_pending))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	return mask;

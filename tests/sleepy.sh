@@ -190,8 +190,8 @@ t_poll_and_select_report_readable_only_while_a_write_is_pending() {
 
 t_a_write_wakes_a_sleeping_poll_and_select() {
 	sleepy_up
-	for how in "" -s; do
-		claim "a poll${how:+ -s} for input sleeps while nothing is pending"
+	for how in "" -s -e; do
+		claim "a poll${how:+ $how} for input sleeps while nothing is pending"
 		# shellcheck disable=SC2086 # $how is empty or one option
 		spawn "$helpers/sleepy_poll" $how -i "$dev" 60000 >"$tmp/poller"
 		wait_for 10 "the poller asleep" in_state "$spawned" S
@@ -204,11 +204,30 @@ t_a_write_wakes_a_sleeping_poll_and_select() {
 		wait_for 10 "the poller to return" gone "$spawned"
 		case $how in
 		-s) expect_eq "$(cat "$tmp/poller")" read "what select reported" ;;
+		-e) expect_eq "$(cat "$tmp/poller")" IN "what epoll reported" ;;
 		*) expect_eq "$(cat "$tmp/poller")" "IN RDNORM" "what poll reported" ;;
 		esac
 		claim "and the write is still there for a read"
 		expect_eq "$(try_read)" EOF "O_NONBLOCK read after the poller woke"
 	done
+}
+
+t_exclusive_epoll_waiter_does_not_take_a_sleeping_readers_wakeup() {
+	sleepy_up
+	claim "an epoll_wait() with EPOLLEXCLUSIVE sleeps first, then a reader sleeps in read()"
+	spawn "$helpers/sleepy_poll" -x -i "$dev" 60000 >"$tmp/poller"
+	poller=$spawned
+	wait_for 10 "the poller asleep" in_state "$poller" S
+	reader a -v
+	wait_for 10 "reader a asleep" asleep a
+	claim "one write wakes both: epoll reports it readable and the reader takes it"
+	poke
+	wait_for 10 "reader a to return" returned a
+	expect_eq "$(report a)" EOF "what a's read returned"
+	wait_for 10 "the poller to return" gone "$poller"
+	expect_eq "$(cat "$tmp/poller")" IN "what epoll reported"
+	claim "the write was taken once"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after"
 }
 
 t_zero_length_write_releases_nobody() {

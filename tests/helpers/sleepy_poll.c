@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sleepy_poll: ask poll(2), or select(2) with -s, whether DEVICE is readable
- * and writable, waiting at most MS milliseconds.
+ * sleepy_poll: ask poll(2), select(2) with -s, or epoll_wait(2) with -e
+ * (-x: epoll with EPOLLEXCLUSIVE) whether DEVICE is readable and writable,
+ * waiting at most MS milliseconds.
  *
- *   sleepy_poll [-s] [-i] DEVICE MS
+ *   sleepy_poll [-s | -e | -x] [-i] DEVICE MS
  *
  * -i asks about input only: writability is always reported, so without -i
  * the call never waits.
- * Prints the events poll reported (IN RDNORM OUT WRNORM, then any of ERR HUP
- * NVAL PRI), or the sets select reported (read write), or "timeout".
+ * Prints the events poll or epoll reported (IN RDNORM OUT WRNORM, then any of
+ * ERR HUP NVAL PRI), or the sets select reported (read write), or "timeout".
  * Exits 0 when the call succeeded, 1 when it failed, 2 on bad usage.
  */
 #define _GNU_SOURCE
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <unistd.h>
 
@@ -32,25 +34,50 @@ static const struct {
 	{ POLLNVAL, "NVAL" },	  { POLLPRI, "PRI" },
 };
 
-static int by_poll(int fd, int input_only, int ms)
+static void print_events(unsigned int revents)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDNORM };
 	const char *sep = "";
 	size_t i;
-	int n;
 
-	if (!input_only)
-		p.events |= POLLOUT | POLLWRNORM;
-	n = poll(&p, 1, ms);
-	if (n <= 0)
-		return n;
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
-		if (p.revents & events[i].bit) {
+		if (revents & (unsigned short)events[i].bit) {
 			printf("%s%s", sep, events[i].name);
 			sep = " ";
 		}
 	}
 	printf("\n");
+}
+
+static int by_poll(int fd, int input_only, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDNORM };
+	int n;
+
+	if (!input_only)
+		p.events |= POLLOUT | POLLWRNORM;
+	n = poll(&p, 1, ms);
+	if (n > 0)
+		print_events((unsigned short)p.revents);
+	return n;
+}
+
+/* EPOLLEXCLUSIVE takes EPOLLIN and EPOLLOUT, not their RDNORM/WRNORM twins. */
+static int by_epoll(int fd, int input_only, int exclusive, int ms)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep, n;
+
+	if (!input_only)
+		ev.events |= EPOLLOUT;
+	if (exclusive)
+		ev.events |= EPOLLEXCLUSIVE;
+	ep = epoll_create1(0);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+		return -1;
+	n = epoll_wait(ep, &ev, 1, ms);
+	if (n > 0)
+		print_events(ev.events);
+	close(ep);
 	return n;
 }
 
@@ -78,13 +105,15 @@ static int by_select(int fd, int input_only, int ms)
 
 int main(int argc, char **argv)
 {
-	int use_select = 0, input_only = 0;
-	int fd, opt, n;
+	int how = 'p', input_only = 0;
+	int fd, opt, ms, n;
 
-	while ((opt = getopt(argc, argv, "si")) != -1) {
+	while ((opt = getopt(argc, argv, "sexi")) != -1) {
 		switch (opt) {
 		case 's':
-			use_select = 1;
+		case 'e':
+		case 'x':
+			how = opt;
 			break;
 		case 'i':
 			input_only = 1;
@@ -94,7 +123,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "usage: %s [-s] [-i] DEVICE MS\n", argv[0]);
+		fprintf(stderr, "usage: %s [-s | -e | -x] [-i] DEVICE MS\n",
+			argv[0]);
 		return 2;
 	}
 
@@ -103,10 +133,13 @@ int main(int argc, char **argv)
 		printf("open %s\n", strerrorname_np(errno));
 		return 1;
 	}
-	if (use_select)
-		n = by_select(fd, input_only, atoi(argv[optind + 1]));
+	ms = atoi(argv[optind + 1]);
+	if (how == 's')
+		n = by_select(fd, input_only, ms);
+	else if (how == 'p')
+		n = by_poll(fd, input_only, ms);
 	else
-		n = by_poll(fd, input_only, atoi(argv[optind + 1]));
+		n = by_epoll(fd, input_only, how == 'x', ms);
 	if (n < 0) {
 		printf("%s\n", strerrorname_np(errno));
 		return 1;
