@@ -47,9 +47,22 @@ static bool sleepy_take(void)
 	return atomic_add_unless(&sleepy_pending, -1, 0);
 }
 
+/*
+ * What a sleeping reader waits for: a write to take, or its own death. A
+ * reader being killed takes nothing, as nobody would see its read return.
+ */
+static bool sleepy_ready(bool *took)
+{
+	if (fatal_signal_pending(current))
+		return true;
+	*took = sleepy_take();
+	return *took;
+}
+
 static ssize_t sleepy_read(struct file *file, char __user *buf, size_t count,
 			   loff_t *ppos)
 {
+	bool took = false;
 	int ret;
 
 	/* As with a pipe, asking for nothing neither waits nor takes a write. */
@@ -64,15 +77,27 @@ static ssize_t sleepy_read(struct file *file, char __user *buf, size_t count,
 		 current->comm);
 	/*
 	 * Exclusive: a write wakes one sleeping reader, not all of them. If the
-	 * reader a write picked is signalled before it runs, the wait still
+	 * reader a write picked gets a signal before it runs, the wait still
 	 * rechecks the condition and takes that write, so it is not stranded
 	 * while other readers sleep.
 	 */
-	ret = wait_event_interruptible_exclusive(sleepy_readers, sleepy_take());
+	ret = wait_event_interruptible_exclusive(sleepy_readers,
+						 sleepy_ready(&took));
 	if (ret) {
 		pr_debug("%d (%s) interrupted by a signal\n",
 			 task_pid_nr(current), current->comm);
 		return ret;
+	}
+	if (!took) {
+		/*
+		 * Killed. The wake-up that picked this reader, if any, goes to
+		 * the next one with the write it was for.
+		 */
+		pr_debug("%d (%s) killed\n", task_pid_nr(current),
+			 current->comm);
+		if (atomic_read(&sleepy_pending))
+			wake_up(&sleepy_readers);
+		return -EINTR;
 	}
 	pr_debug("%d (%s) woken up\n", task_pid_nr(current), current->comm);
 	return 0;

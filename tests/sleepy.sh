@@ -381,6 +381,24 @@ t_reader_picked_by_a_write_then_signalled_still_takes_that_write() {
 	expect_eq "$(report b)" EOF "what b's read returned"
 }
 
+t_reader_picked_by_a_write_then_killed_leaves_that_write_to_the_next() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up
+	reader a
+	wait_for 10 "reader a asleep" asleep a
+	reader b -v
+	wait_for 10 "reader b asleep" asleep b
+	claim "a write wakes a; SIGKILL reaches a before it runs; a dies without taking the write"
+	"$helpers/sleepy_picked" -k "$dev" "$(pid_of a)" "$(pid_of b)" || fail "the race was not staged"
+	wait_for 10 "reader a to die" returned a
+	wait_status "$(pid_of a)"
+	expect_eq "$status" 137 "reader a's exit status (SIGKILL)"
+	claim "so the write goes to b, once"
+	wait_for 10 "reader b to return" returned b
+	expect_eq "$(report b)" EOF "what b's read returned"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
+}
+
 t_rmmod_is_refused_while_a_reader_sleeps_and_succeeds_after() {
 	sleepy_up
 	reader a

@@ -4,13 +4,14 @@
  * before it can run: the window in which a careless exclusive wait would
  * return -ERESTARTSYS and strand the write while other readers sleep.
  *
- *   sleepy_picked DEVICE PID_A PID_B
+ *   sleepy_picked [-k] DEVICE PID_A PID_B
  *
  * PID_A and PID_B are readers of DEVICE asleep in read(), A first in the
  * queue; A handles SIGUSR1. This pins A to CPU 1 and parks a SCHED_FIFO
  * spinner there, so once woken A cannot run. From CPU 0 it writes once,
- * checks that the write woke A (state R) and not B (still S), sends A SIGUSR1,
- * and only then frees CPU 1. What A's read returns is for the caller to check.
+ * checks that the write woke A (state R) and not B (still S), sends A SIGUSR1
+ * (SIGKILL with -k), and only then frees CPU 1. What A's read returns is for
+ * the caller to check.
  * Exits 0 when every step went so, 1 otherwise (saying which), 2 on bad usage.
  */
 #define _GNU_SOURCE
@@ -111,11 +112,16 @@ static int fail(const char *why)
 int main(int argc, char **argv)
 {
 	struct shared *sh;
+	int sig = SIGUSR1, fd, ret = 0;
 	pid_t a, b, spinner;
-	int fd, ret = 0;
 
+	if (argc == 5 && !strcmp(argv[1], "-k")) {
+		sig = SIGKILL;
+		argv++;
+		argc--;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s DEVICE PID_A PID_B\n", argv[0]);
+		fprintf(stderr, "usage: %s [-k] DEVICE PID_A PID_B\n", argv[0]);
 		return 2;
 	}
 	a = atoi(argv[2]);
@@ -147,7 +153,7 @@ int main(int argc, char **argv)
 		ret = fail("the write did not wake A");
 	else if (state_of(b) != 'S')
 		ret = fail("the write woke B as well as A");
-	else if (kill(a, SIGUSR1))
+	else if (kill(a, sig))
 		ret = fail("cannot signal A");
 	else if (__atomic_load_n(&sh->expired, __ATOMIC_SEQ_CST) ||
 		 state_of(a) != 'R')
