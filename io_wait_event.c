@@ -110,6 +110,9 @@ static int __init io_wait_event_init(void)
 		return -EINVAL;
 	}
 
+	/* Before kthread_run(): the waker may log its first line at once. */
+	pr_info("starting waker and waiter: interval %u ms, threshold %u\n",
+		interval_ms, threshold);
 	waker = kthread_run(waker_fn, NULL, "io_wait_waker");
 	if (IS_ERR(waker))
 		return PTR_ERR(waker);
@@ -120,8 +123,6 @@ static int __init io_wait_event_init(void)
 		goto stop_waker;
 	}
 
-	pr_info("waker and waiter started: interval %u ms, threshold %u\n",
-		interval_ms, threshold);
 	return 0;
 
 stop_waker:
