@@ -5,17 +5,15 @@
 # one way and checks that tools/vm fails the run (exit 125) and says why.
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
-# vm [ENV=VALUE...] -- ARGS...: run tools/vm; exit status in $status, its
-# stdout in $tmp/out, its stderr in $tmp/err, seconds taken in $took.
-vm() {
+# runner [ENV=VALUE...] TOOLS_VM ARGS...: run tools/vm (on 6.1, its default);
+# exit status in $status, its stdout in $tmp/out, its stderr in $tmp/err,
+# seconds taken in $took.
+runner() {
+	"$root/tools/kernel/find" 6.1 >/dev/null 2>&1 || skip "no 6.1 kernel (tools/deps 6.1)"
 	_start=$(now_ms)
 	status=0
 	env "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
 	took=$((($(now_ms) - _start) / 1000))
-}
-runner() {
-	"$root/tools/kernel/find" 6.1 >/dev/null 2>&1 || skip "no 6.1 kernel (tools/deps 6.1)"
-	vm "$@"
 }
 said() { grep -q "$1" "$tmp/err" || fail "tools/vm did not say '$1': $(tail -n 3 "$tmp/err")"; }
 
