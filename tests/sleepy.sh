@@ -35,6 +35,15 @@ asleep() {
 	done
 }
 
+# polling PID: PID sleeps in poll, select or epoll_wait.
+polling() {
+	in_state "$1" S || return 1
+	case $(cat "/proc/$1/wchan" 2>/dev/null) in
+	*poll* | *select*) ;;
+	*) return 1 ;;
+	esac
+}
+
 # returned NAME...: each reader has ended.
 returned() {
 	for _r; do
@@ -194,11 +203,7 @@ t_a_write_wakes_a_sleeping_poll_and_select() {
 		claim "a poll${how:+ $how} for input sleeps while nothing is pending"
 		# shellcheck disable=SC2086 # $how is empty or one option
 		spawn "$helpers/sleepy_poll" $how -i "$dev" 60000 >"$tmp/poller"
-		wait_for 10 "the poller asleep" in_state "$spawned" S
-		case $(cat "/proc/$spawned/wchan") in
-		*poll* | *select*) ;;
-		*) fail "the poller sleeps in $(cat "/proc/$spawned/wchan"), not in poll or select" ;;
-		esac
+		wait_for 10 "the poller asleep in poll, select or epoll_wait" polling "$spawned"
 		claim "a write wakes it, readable"
 		poke
 		wait_for 10 "the poller to return" gone "$spawned"
@@ -217,7 +222,7 @@ t_exclusive_epoll_waiter_does_not_take_a_sleeping_readers_wakeup() {
 	claim "an epoll_wait() with EPOLLEXCLUSIVE sleeps first, then a reader sleeps in read()"
 	spawn "$helpers/sleepy_poll" -x -i "$dev" 60000 >"$tmp/poller"
 	poller=$spawned
-	wait_for 10 "the poller asleep" in_state "$poller" S
+	wait_for 10 "the poller asleep in epoll_wait" polling "$poller"
 	reader a -v
 	wait_for 10 "reader a asleep" asleep a
 	claim "one write wakes the reader behind the exclusive epoll waiter; it is taken once"
