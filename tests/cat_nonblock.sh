@@ -69,3 +69,62 @@ t_write_error_is_reported() {
 	expect_eq "$rc" 2 "exit status"
 	grep -q "^Write failed: " "$tmp/err" || fail "message: $(cat "$tmp/err")"
 }
+
+# The original's own behaviour, where the original can be built: on the host,
+# from LKMPG's text in ../shared/seeds (beside the project). Each test shows
+# the original failing a claim that a test above proves for ours.
+original_seed() {
+	grep -l 'cat_nonblock.c - open a file' "$root"/../shared/seeds/*.txt 2>/dev/null |
+		head -n 1
+}
+
+# build_original: the seed's cat_nonblock, built unchanged, in $tmp/original.
+build_original() {
+	command -v cc >/dev/null || skip "no C compiler here (the host runs this)"
+	seed=$(original_seed)
+	[ -n "$seed" ] || skip "LKMPG's text is not in ../shared/seeds"
+	# The program is the indented block that opens with its name.
+	awk '/^    \/\*$/ { buf = $0 "\n"; inblk = 1; next }
+		inblk && /cat_nonblock.c - open a file/ { keep = 1 }
+		inblk { buf = buf $0 "\n" }
+		keep && /^    }$/ { printf "%s", buf; exit }
+		inblk && !keep && !/^    / { inblk = 0 }' "$seed" |
+		sed 's/^    //' >"$tmp/original.c"
+	cc -w -o "$tmp/original" "$tmp/original.c" ||
+		fail "the original did not build from $seed"
+}
+
+t_original_exits_0_when_its_output_is_lost() {
+	claim "the original ignores write errors: its output to a full disk is lost, exit 0"
+	build_original
+	echo data >"$tmp/in"
+	rc=0
+	"$tmp/original" "$tmp/in" >/dev/full 2>"$tmp/err" || rc=$?
+	expect_eq "$rc" 0 "the original's exit status"
+	expect_eq "$(cat "$tmp/err")" "" "the original's error output"
+	note "ours exits 2 with 'Write failed' (write_error_is_reported)"
+}
+
+t_original_cannot_tell_would_block_from_a_missing_file() {
+	claim "the original exits 255 both when a read would block and when the file is missing"
+	build_original
+	mkfifo "$tmp/fifo"
+	exec 3<>"$tmp/fifo"
+	rc=0
+	"$tmp/original" "$tmp/fifo" >"$tmp/out" 2>&1 || rc=$?
+	expect_eq "$rc" 255 "the original's status when a read would block"
+	rc=0
+	"$tmp/original" "$tmp/missing" >"$tmp/out" 2>&1 || rc=$?
+	expect_eq "$rc" 255 "the original's status for a missing file"
+	expect_eq "$(cat "$tmp/out")" "Open failed" "the original's message (no file, no reason)"
+	note "ours: 1 would block, 2 missing, with the file and the reason (fifo_without_data_would_block, missing_file_is_an_error)"
+}
+
+t_original_size_t_still_sees_minus_one() {
+	claim "size_t is no bug in the original: (size_t)-1 == -1, and it reports EAGAIN as ours does"
+	build_original
+	mkfifo "$tmp/fifo"
+	exec 3<>"$tmp/fifo"
+	"$tmp/original" "$tmp/fifo" >"$tmp/out" 2>&1 || true
+	expect_eq "$(cat "$tmp/out")" "Normally I'd block, but you told me not to" "the original's output"
+}
