@@ -50,7 +50,7 @@ check:
 	tools/check $(KERNELS)
 
 check-all:
-	tools/check 6.1 6.12 rt debug
+	tools/check 6.1 6.12 rt debug kcsan
 
 demo:
 	tools/vm -k $(KVER) -t 300 -- tools/demo.sh
@@ -82,7 +82,7 @@ help:
 	@echo '  make [KDIR=...]       build the modules for KDIR (default: running kernel) and the tools'
 	@echo '  make check            build, boot the VM kernel (KVER=$(KVER)) and run tests/run.sh'
 	@echo '  make check KERNELS="6.1 6.12 rt debug"   the same on each kernel'
-	@echo '  make check-all        the whole suite on 6.1, 6.12, rt and debug'
+	@echo '  make check-all        the whole suite on 6.1, 6.12, rt, debug and kcsan'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
 	@echo '  make bench            the thundering herd: context switches per opener, both modes'
@@ -90,5 +90,5 @@ help:
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'
 	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it'
 	@echo '  make clean            remove build output'
-	@echo 'Variables: KDIR (headers to build against), KVER (VM kernel: 6.1 6.12 rt debug),'
+	@echo 'Variables: KDIR (headers to build against), KVER (VM kernel: 6.1 6.12 rt debug kcsan),'
 	@echo '           KERNELS (kernels for make check)'
