@@ -118,3 +118,35 @@ t_out_of_range_crank_delay_is_refused() {
 	load completions crank_delay_ms=10000
 	unload_within $prompt_ms completions
 }
+
+
+# in_module_code PID: the task exists and has not begun to exit (PF_EXITING,
+# 0x4, in the flags of /proc/PID/stat is not set): it may be running module
+# code. A thread past kthread_complete_and_exit() is in do_exit().
+in_module_code() {
+	_flags=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f7)
+	[ -n "$_flags" ] && [ $((_flags & 4)) -eq 0 ]
+}
+
+t_both_threads_have_left_module_code_when_rmmod_returns() {
+	claim "10 times: with both threads waiting in module code, rmmod returns only after both left it"
+	n=0
+	while [ $n -lt 10 ]; do
+		n=$((n + 1))
+		klog_mark
+		load completions crank_delay_ms=10000
+		wait_for 5 "the crank thread" task_named 'KThread Crank'
+		fly=$(comm_pids 'KThread Flywhee*')
+		crk=$(comm_pids 'KThread Crank')
+		[ -n "$fly" ] || fail "no 'KThread Flywheel' task"
+		wait_for 5 "the flywheel to wait (state D)" in_state "$fly" D
+		unload_within $prompt_ms completions
+		for pid in $crk $fly; do
+			! in_module_code "$pid" ||
+				fail "cycle $n: thread $pid ($(cat "/proc/$pid/comm")) had not begun to exit when rmmod returned"
+		done
+		# What a thread logs, it logs before exit says goodbye.
+		klog_in_order "$crank" "$flywheel" "$bye"
+		wait_for 5 "cycle $n: KThread tasks to end" no_task_named 'KThread*'
+	done
+}

@@ -127,3 +127,23 @@ t_invalid_parameters_are_refused() {
 		unload_within $((2 * slack_ms)) io_wait_event
 	done
 }
+
+t_threads_live_until_kthread_stop() {
+	claim "after the threshold both threads still run: they return only when kthread_stop() asks"
+	klog_mark
+	load io_wait_event interval_ms=50 threshold=3
+	wait_for 5 "the waker" task_named io_wait_waker
+	wait_for 5 "the waiter" task_named io_wait_waiter
+	waker=$(comm_pids io_wait_waker)
+	waiter=$(comm_pids io_wait_waiter)
+	wait_for 20 "the waiter's third report" reports_at_least 3
+	# A thread function that returned is a task kthread_stop() may find freed.
+	for pid in "$waker" "$waiter"; do
+		case $(task_state "$pid") in
+		R | S | D) ;;
+		*) fail "thread $pid has ended (state '$(task_state "$pid")') before rmmod" ;;
+		esac
+	done
+	unload_within $((2 * 50 + slack_ms)) io_wait_event
+	wait_for 5 "the threads to end" threads_gone
+}
