@@ -25,7 +25,7 @@ TOOLS   := tools/cat_nonblock
 HELPERS := $(basename $(wildcard tests/helpers/*.c))
 
 .PHONY: all modules tools clean check check-all demo shell bench lint install \
-	uninstall help
+	uninstall help mutants
 
 all: modules tools
 
@@ -64,6 +64,9 @@ bench:
 lint:
 	tools/lint
 
+mutants:
+	tools/mutants -k $(KVER)
+
 # Debian's 6.1 headers report a wrong kernelrelease: name the real one.
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) KERNELRELEASE=$(KREL) \
@@ -86,6 +89,7 @@ help:
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
 	@echo '  make bench            the thundering herd: context switches per opener, both modes'
+	@echo '  make mutants          each original bug put back: its tests must fail (tests/mutants/)'
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format, shellcheck'
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'
 	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it'
