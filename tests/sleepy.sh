@@ -276,6 +276,20 @@ t_a_write_wakes_a_sleeping_poll_and_select() {
 	done
 }
 
+t_edge_triggered_epoll_sees_every_write() {
+	sleepy_up
+	poke
+	claim "edge-triggered epoll reports a pending write, then sleeps though it is still pending"
+	spawn "$helpers/sleepy_poll" -E -i "$dev" 60000 >"$tmp/poller"
+	wait_for 10 "the first report" grep -q IN "$tmp/poller"
+	wait_for 10 "the poller asleep in epoll_wait again" polling "$spawned"
+	claim "a second write, which finds the count above 0 and wakes no reader, still wakes it"
+	poke
+	wait_for 10 "the poller to return" gone "$spawned"
+	expect_eq "$(tr '\n' ' ' <"$tmp/poller")" "IN IN " "what epoll reported, twice"
+	drain 2
+}
+
 t_exclusive_epoll_waiter_does_not_take_a_sleeping_readers_wakeup() {
 	sleepy_up
 	claim "an epoll_wait() with EPOLLEXCLUSIVE sleeps first, then a reader sleeps in read()"

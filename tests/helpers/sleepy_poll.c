@@ -2,9 +2,11 @@
 /*
  * sleepy_poll: ask poll(2), select(2) with -s, or epoll_wait(2) with -e
  * (-x: epoll with EPOLLEXCLUSIVE) whether DEVICE is readable and writable,
- * waiting at most MS milliseconds.
+ * waiting at most MS milliseconds. -E asks edge-triggered epoll (EPOLLET)
+ * twice in a row, each waiting at most MS: the second reports only a new
+ * event.
  *
- *   sleepy_poll [-s | -e | -x] [-i | -o] DEVICE MS
+ *   sleepy_poll [-s | -e | -x | -E] [-i | -o] DEVICE MS
  *
  * -i asks about input only, -o about output only. Without either the call
  * returns as soon as the device is readable or writable.
@@ -66,24 +68,29 @@ static int by_poll(int fd, int ask, int ms)
 	return n;
 }
 
-/* EPOLLEXCLUSIVE takes EPOLLIN and EPOLLOUT, not their RDNORM/WRNORM twins. */
-static int by_epoll(int fd, int ask, int exclusive, int ms)
+/*
+ * EPOLLEXCLUSIVE takes EPOLLIN and EPOLLOUT, not their RDNORM/WRNORM twins.
+ * flags is EPOLLEXCLUSIVE or EPOLLET, if any; epoll_wait() is called waits
+ * times, or until one times out.
+ */
+static int by_epoll(int fd, int ask, unsigned int flags, int waits, int ms)
 {
-	struct epoll_event ev = { .events = 0 };
+	struct epoll_event ev = { .events = flags };
 	int ep, n;
 
 	if (ask & IN)
 		ev.events |= EPOLLIN;
 	if (ask & OUT)
 		ev.events |= EPOLLOUT;
-	if (exclusive)
-		ev.events |= EPOLLEXCLUSIVE;
 	ep = epoll_create1(0);
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
 		return -1;
-	n = epoll_wait(ep, &ev, 1, ms);
-	if (n > 0)
+	for (n = 0; waits > 0; waits--) {
+		n = epoll_wait(ep, &ev, 1, ms);
+		if (n <= 0)
+			break;
 		print_events(ev.events);
+	}
 	close(ep);
 	return n;
 }
@@ -116,11 +123,12 @@ int main(int argc, char **argv)
 	int how = 'p', ask = IN | OUT;
 	int fd, opt, ms, n;
 
-	while ((opt = getopt(argc, argv, "sexio")) != -1) {
+	while ((opt = getopt(argc, argv, "sexEio")) != -1) {
 		switch (opt) {
 		case 's':
 		case 'e':
 		case 'x':
+		case 'E':
 			how = opt;
 			break;
 		case 'i':
@@ -135,7 +143,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 2) {
 		fprintf(stderr,
-			"usage: %s [-s | -e | -x] [-i | -o] DEVICE MS\n",
+			"usage: %s [-s | -e | -x | -E] [-i | -o] DEVICE MS\n",
 			argv[0]);
 		return 2;
 	}
@@ -146,12 +154,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ms = atoi(argv[optind + 1]);
+	/* Each report is seen as it is made. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (how == 's')
 		n = by_select(fd, ask, ms);
 	else if (how == 'p')
 		n = by_poll(fd, ask, ms);
+	else if (how == 'E')
+		n = by_epoll(fd, ask, EPOLLET, 2, ms);
 	else
-		n = by_epoll(fd, ask, how == 'x', ms);
+		n = by_epoll(fd, ask, how == 'x' ? EPOLLEXCLUSIVE : 0, 1, ms);
 	if (n < 0) {
 		printf("%s\n", strerrorname_np(errno));
 		return 1;
