@@ -89,6 +89,12 @@ static void sleepy_wake_pollers(__poll_t events)
  * next sleeper itself, and that one the next (a chain, as a pipe's readers
  * do). A reader that never slept has no such duty: the reader woken for the
  * count's first write is still on its way and will chain.
+ *
+ * So no write is stranded while readers sleep: while the count is above 0
+ * and readers sleep, a reader woken for it has yet to run. When it runs, it
+ * takes a write and wakes the next if any are left; or finds none, as a
+ * reader that never slept took it, and sleeps again with nothing owed; or
+ * has been killed, and wakes the next in its place.
  */
 static void sleepy_taken(int old, bool slept)
 {
