@@ -2,7 +2,8 @@
 #
 # sleepy.ko, /dev/sleepy: a read sleeps until a write comes; each write
 # releases exactly one read, at once or later, and none is lost or doubled.
-# The helpers are tests/helpers/sleepy_*.c.
+# Past max_pending a write sleeps until a read makes room. The helpers are
+# tests/helpers/sleepy_*.c.
 
 # shellcheck shell=sh disable=SC2154 # root, helpers, tmp, spawned: lib.sh
 dev=/dev/sleepy
@@ -23,7 +24,23 @@ reader() {
 }
 pid_of() { cat "$tmp/$1.pid"; }
 
-# report NAME: how reader NAME's read ended (its last line).
+# writer NAME [OPTION...]: start a one-byte sleepy_write to $dev in the
+# background, like reader.
+writer() {
+	_name=$1
+	shift
+	spawn "$helpers/sleepy_write" "$@" "$dev" 1 >"$tmp/$_name"
+	echo "$spawned" >"$tmp/$_name.pid"
+}
+
+# pids NAME...: their pids, on one line.
+pids() {
+	for _r; do
+		printf '%s ' "$(pid_of "$_r")"
+	done
+}
+
+# report NAME: how reader (or writer) NAME's call ended (its last line).
 report() { tail -n 1 "$tmp/$1"; }
 
 # asleep NAME...: each reader sleeps in sleepy_read (not just anywhere).
@@ -32,6 +49,15 @@ asleep() {
 		_p=$(pid_of "$_r")
 		in_state "$_p" S || return 1
 		[ "$(cat "/proc/$_p/wchan" 2>/dev/null)" = sleepy_read ] || return 1
+	done
+}
+
+# writing NAME...: each writer sleeps in sleepy_write.
+writing() {
+	for _r; do
+		_p=$(pid_of "$_r")
+		in_state "$_p" S || return 1
+		[ "$(cat "/proc/$_p/wchan" 2>/dev/null)" = sleepy_write ] || return 1
 	done
 }
 
@@ -49,6 +75,20 @@ returned() {
 	for _r; do
 		gone "$(pid_of "$_r")" || return 1
 	done
+}
+
+# n_returned NAME...: how many of them have ended.
+n_returned() {
+	_n=0
+	for _r; do
+		! gone "$(pid_of "$_r")" || _n=$((_n + 1))
+	done
+	echo "$_n"
+}
+returned_at_least() {
+	_want=$1
+	shift
+	[ "$(n_returned "$@")" -ge "$_want" ]
 }
 
 # any_returned NAME...: at least one of the readers has ended.
@@ -79,6 +119,25 @@ poke() {
 
 # try_read: an O_NONBLOCK read: EOF took a pending write, EAGAIN found none.
 try_read() { "$helpers/sleepy_read" -n "$dev"; }
+
+# try_write: an O_NONBLOCK one-byte write: "wrote 1 of 1", or EAGAIN when full.
+try_write() { "$helpers/sleepy_write" -n "$dev" 1; }
+
+# burst [-r READS] WRITES NAME...: sleepy_burst on the sleepers NAME...
+burst() {
+	_opt=
+	[ "$1" != -r ] || { _opt="-r $2" && shift 2; }
+	_w=$1
+	shift
+	# shellcheck disable=SC2046,SC2086 # an option, then one pid per word
+	"$helpers/sleepy_burst" $_opt "$dev" "$_w" $(pids "$@")
+}
+
+# drain N: N O_NONBLOCK reads each take a write, and then none is left.
+drain() {
+	expect_eq "$("$helpers/sleepy_read" -n -c "$1" "$dev")" EOF "$1 O_NONBLOCK reads"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after $1"
+}
 
 # probe OPTION... MS: what sleepy_poll reports for $dev.
 probe() { "$helpers/sleepy_poll" "$@"; }
@@ -217,6 +276,20 @@ t_a_write_wakes_a_sleeping_poll_and_select() {
 	done
 }
 
+t_edge_triggered_epoll_sees_every_write() {
+	sleepy_up
+	poke
+	claim "edge-triggered epoll reports a pending write, then sleeps though it is still pending"
+	spawn "$helpers/sleepy_poll" -E -i "$dev" 60000 >"$tmp/poller"
+	wait_for 10 "the first report" grep -q IN "$tmp/poller"
+	wait_for 10 "the poller asleep in epoll_wait again" polling "$spawned"
+	claim "a second write, which finds the count above 0 and wakes no reader, still wakes it"
+	poke
+	wait_for 10 "the poller to return" gone "$spawned"
+	expect_eq "$(tr '\n' ' ' <"$tmp/poller")" "IN IN " "what epoll reported, twice"
+	drain 2
+}
+
 t_exclusive_epoll_waiter_does_not_take_a_sleeping_readers_wakeup() {
 	sleepy_up
 	claim "an epoll_wait() with EPOLLEXCLUSIVE sleeps first, then a reader sleeps in read()"
@@ -265,8 +338,8 @@ t_pending_writes_are_bounded_and_fail_with_eagain_past_the_bound() {
 	klog | grep -q "max_pending must be at least 1" || fail "no reason in the kernel log"
 
 	sleepy_up max_pending=3
-	claim "with max_pending=3, three writes are kept and the fourth fails with EAGAIN"
-	expect_eq "$("$helpers/sleepy_write" "$dev" 4)" "wrote 3 of 4: EAGAIN" "four writes"
+	claim "with max_pending=3, three writes are kept and a fourth with O_NONBLOCK fails with EAGAIN"
+	expect_eq "$("$helpers/sleepy_write" -n "$dev" 4)" "wrote 3 of 4: EAGAIN" "four writes"
 	claim "the count did not wrap: exactly three reads are released"
 	for i in 1 2 3; do
 		expect_eq "$(try_read)" EOF "O_NONBLOCK read $i"
@@ -279,9 +352,9 @@ t_pending_writes_are_bounded_and_fail_with_eagain_past_the_bound() {
 
 t_default_bound_is_one_million_writes() {
 	sleepy_up
-	claim "by default 1000000 writes are kept and the next fails with EAGAIN"
+	claim "by default 1000000 writes are kept and the next, with O_NONBLOCK, fails with EAGAIN"
 	start=$(now_ms)
-	expect_eq "$("$helpers/sleepy_write" "$dev" 1000001)" "wrote 1000000 of 1000001: EAGAIN" \
+	expect_eq "$("$helpers/sleepy_write" -n "$dev" 1000001)" "wrote 1000000 of 1000001: EAGAIN" \
 		"1000001 writes"
 	note "1000001 writes took $(($(now_ms) - start)) ms"
 	expect_eq "$(try_read)" EOF "O_NONBLOCK read with the bound reached"
@@ -467,4 +540,325 @@ t_dyndbg_logs_who_goes_to_sleep_and_who_wakes() {
 		"$(pid_of b) (sleepy_read) interrupted by a signal"; do
 		klog | grep -qF "$line" || fail "no \"$line\" in the kernel log"
 	done
+}
+
+t_a_burst_of_writes_before_any_reader_runs_wakes_one_and_each_wakes_the_next() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up
+	claim "eight readers sleep in read()"
+	names="r1 r2 r3 r4 r5 r6 r7 r8"
+	for r in $names; do
+		reader "$r" -v
+	done
+	# shellcheck disable=SC2086 # eight names
+	wait_for 20 "eight readers asleep" asleep $names
+	claim "six writes back to back, before any reader can run, wake one reader, not six"
+	# shellcheck disable=SC2086 # eight names
+	expect_eq "$(burst 6 $names)" "woken 1 of 8" "readers the burst woke"
+	claim "each reader takes one write and wakes the next: six return, with EOF"
+	# shellcheck disable=SC2086 # eight names
+	wait_for 20 "six readers to return" returned_at_least 6 $names
+	left=""
+	for r in $names; do
+		if returned "$r"; then
+			expect_eq "$(report "$r")" EOF "what $r's read returned"
+		else
+			left="$left $r"
+		fi
+	done
+	# shellcheck disable=SC2086 # names
+	expect_eq "$(n_returned $names)" 6 "readers returned after six writes"
+	claim "the last write woke nobody else: the other two sleep on, never woken, and nothing is pending"
+	for r in $left; do
+		asleep "$r" || fail "$r is not asleep in sleepy_read"
+		slept "$r" 1 || fail "$r was woken with nothing left for it"
+	done
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after six writes, six reads"
+}
+
+t_a_write_taken_by_a_running_reader_wakes_no_second_sleeper() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up
+	reader a -v
+	wait_for 10 "reader a asleep" asleep a
+	reader b -v
+	wait_for 10 "reader b asleep" asleep b
+	claim "a write wakes a; a reader that never sleeps takes it before a runs"
+	expect_eq "$(burst -r 1 1 a b)" "woken 1 of 2" "sleepers the write woke"
+	claim "a finds nothing and sleeps again; b was not woken; nothing is pending"
+	wait_for 10 "reader a asleep a second time" slept_at_least a 2
+	asleep a b || fail "the readers are not asleep in sleepy_read"
+	slept a 2 || fail "reader a slept $(switches a) times, not 2"
+	slept b 1 || fail "reader b was woken"
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
+
+	claim "two writes, one of them taken by a running reader, wake one sleeper, not two"
+	expect_eq "$(burst -r 1 2 a b)" "woken 1 of 2" "sleepers the writes woke"
+	wait_for 10 "a reader to return" any_returned a b
+	for r in a b; do
+		if returned "$r"; then
+			expect_eq "$(report "$r")" EOF "what $r's read returned"
+		else
+			other=$r
+		fi
+	done
+	claim "the woken one took the write left; the other, $other, sleeps on untouched"
+	asleep "$other" || fail "$other is not asleep"
+	case $other in
+	a) slept a 2 || fail "reader a was woken again" ;;
+	b) slept b 1 || fail "reader b was woken" ;;
+	esac
+	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after two writes, two reads"
+}
+
+# Tracing: each call of __wake_up() made from sleepy's code is one line.
+tracefs=/sys/kernel/tracing
+trace_wake_ups() {
+	[ -e "$tracefs/trace" ] || mount -t tracefs nodev "$tracefs" 2>/dev/null || return 1
+	grep -qw function "$tracefs/available_tracers" 2>/dev/null || return 1
+	echo __wake_up >"$tracefs/set_ftrace_filter" 2>/dev/null || return 1
+	trap untrace EXIT
+	echo function >"$tracefs/current_tracer" && echo >"$tracefs/trace"
+}
+untrace() {
+	echo nop >"$tracefs/current_tracer"
+	echo >"$tracefs/set_ftrace_filter"
+}
+# wake_ups: the calls since the last one, which empties the trace.
+wake_ups() {
+	grep -c '__wake_up <-sleepy' "$tracefs/trace"
+	echo >"$tracefs/trace"
+}
+
+t_writes_and_reads_with_nobody_asleep_call_no_wake_up() {
+	sleepy_up
+	trace_wake_ups || skip "no function tracer"
+	claim "100 writes with no reader asleep and no poller make no __wake_up() call"
+	poke 100
+	expect_eq "$(wake_ups)" 0 "__wake_up() calls"
+	claim "100 reads that find a write pending, and so never sleep, make none either"
+	expect_eq "$("$helpers/sleepy_read" -c 100 "$dev")" EOF "100 reads"
+	expect_eq "$(wake_ups)" 0 "__wake_up() calls"
+	claim "but a write to a sleeping reader makes one, and releases it"
+	reader a
+	wait_for 10 "reader a asleep" asleep a
+	poke
+	wait_for 10 "reader a to return" returned a
+	expect_eq "$(report a)" EOF "what a's read returned"
+	expect_eq "$(wake_ups)" 1 "__wake_up() calls"
+}
+
+t_a_write_at_the_bound_sleeps_until_a_read_makes_room() {
+	sleepy_up max_pending=3
+	poke 3
+	claim "with max_pending=3 and three writes pending, a fourth on a blocking descriptor sleeps in write()"
+	writer w
+	wait_for 10 "the writer asleep" writing w
+	claim "meanwhile poll and select report readable, not writable, and an O_NONBLOCK write fails with EAGAIN"
+	expect_eq "$(probe "$dev" 0)" "IN RDNORM" "poll, full"
+	expect_eq "$(probe -s "$dev" 0)" read "select, full"
+	expect_eq "$(try_write)" "wrote 0 of 1: EAGAIN" "O_NONBLOCK write, full"
+	claim "one read makes room: the sleeping write completes, so three writes are pending again"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+	wait_for 10 "the writer to return" returned w
+	expect_eq "$(report w)" "wrote 1 of 1" "what the write returned"
+	expect_eq "$(probe "$dev" 0)" "IN RDNORM" "poll after the write"
+	drain 3
+	claim "with room, poll reports writable again"
+	expect_eq "$(probe "$dev" 0)" "OUT WRNORM" "poll, nothing pending"
+}
+
+t_sleeping_writers_wait_exclusively_and_each_read_releases_one() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up max_pending=3
+	poke 3
+	writer w1 -v
+	writer w2 -v
+	wait_for 10 "two writers asleep" writing w1 w2
+	claim "one read wakes one writer; the other is not even woken"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+	wait_for 10 "a writer to return" any_returned w1 w2
+	for w in w1 w2; do
+		if returned "$w"; then
+			expect_eq "$(report "$w")" "wrote 1 of 1" "what $w's write returned"
+		else
+			other=$w
+		fi
+	done
+	writing "$other" || fail "$other is not asleep in sleepy_write"
+	slept "$other" 1 || fail "$other was woken by a read that made room for one"
+	claim "two reads back to back, before the writer runs, wake it once; each write then finds room"
+	writer w3 -v
+	wait_for 10 "a second writer asleep" writing w3
+	expect_eq "$(burst -r 2 0 "$other" w3)" "woken 1 of 2" "writers the reads woke"
+	wait_for 10 "both writers to return" returned "$other" w3
+	expect_eq "$(report "$other")" "wrote 1 of 1" "what $other's write returned"
+	expect_eq "$(report w3)" "wrote 1 of 1" "what w3's write returned"
+	drain 3
+}
+
+t_a_read_wakes_a_poll_select_and_epoll_waiting_to_write() {
+	sleepy_up max_pending=3
+	poke 3
+	for how in "" -s -e; do
+		claim "full: a poll${how:+ $how} for output waits out its 300 ms timeout"
+		start=$(now_ms)
+		# shellcheck disable=SC2086 # $how is empty or one option
+		expect_eq "$(probe $how -o "$dev" 300)" timeout "poll $how -o, full"
+		expect_ge $(($(now_ms) - start)) 290 "ms poll $how -o waited"
+		claim "a poll${how:+ $how} for output sleeps; a read wakes it, writable"
+		# shellcheck disable=SC2086 # $how is empty or one option
+		spawn "$helpers/sleepy_poll" $how -o "$dev" 60000 >"$tmp/poller"
+		wait_for 10 "the poller asleep in poll, select or epoll_wait" polling "$spawned"
+		expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+		wait_for 10 "the poller to return" gone "$spawned"
+		case $how in
+		-s) expect_eq "$(cat "$tmp/poller")" write "what select reported" ;;
+		-e) expect_eq "$(cat "$tmp/poller")" OUT "what epoll reported" ;;
+		*) expect_eq "$(cat "$tmp/poller")" "OUT WRNORM" "what poll reported" ;;
+		esac
+		poke
+	done
+}
+
+t_handled_signal_ends_a_sleeping_write_with_eintr_and_writes_nothing() {
+	sleepy_up max_pending=3
+	poke 3
+	writer a -i
+	wait_for 10 "writer a asleep" writing a
+	writer b
+	wait_for 10 "writer b asleep" writing b
+	claim "SIGUSR1, handled without SA_RESTART, ends a's write with EINTR"
+	kill -USR1 "$(pid_of a)"
+	wait_for 10 "writer a to return" returned a
+	expect_eq "$(report a)" "wrote 0 of 1: EINTR signals=1" "what a's write returned"
+	claim "a wrote nothing: the next read's room goes to b, the writer still waiting"
+	writing b || fail "writer b is not asleep"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+	wait_for 10 "writer b to return" returned b
+	expect_eq "$(report b)" "wrote 1 of 1" "what b's write returned"
+	drain 3
+}
+
+t_sa_restart_handler_resumes_the_sleeping_write() {
+	sleepy_up max_pending=3
+	poke 3
+	writer w -r -v
+	wait_for 10 "the writer asleep" writing w
+	claim "SIGUSR1, handled with SA_RESTART: the handler runs and the write sleeps again"
+	kill -USR1 "$(pid_of w)"
+	wait_for 10 "the writer asleep a second time" slept_at_least w 2
+	writing w || fail "the writer is not asleep in sleepy_write"
+	# As for a reader: 2 switches, and PREEMPT_RT may add one.
+	expect_le "$(switches w)" 3 "voluntary switches since the write began"
+	claim "the restarted write completes when a read makes room"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+	wait_for 10 "the writer to return" returned w
+	expect_eq "$(report w)" "wrote 1 of 1 signals=1" "what the restarted write returned"
+	drain 3
+}
+
+t_fatal_signal_kills_a_sleeping_writer_and_writes_nothing() {
+	sleepy_up max_pending=3
+	poke 3
+	for sig in TERM KILL; do
+		writer a
+		wait_for 10 "writer a asleep" writing a
+		writer b
+		wait_for 10 "writer b asleep" writing b
+		claim "SIG$sig kills sleeping writer a"
+		a=$(pid_of a)
+		kill -"$sig" "$a"
+		wait_for 10 "writer a to die" gone "$a"
+		wait_status "$a"
+		expect_eq "$status" $((128 + $(kill -l "$sig"))) "a's exit status"
+		claim "the next read's room goes to b, the writer still waiting; still three pending"
+		expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+		wait_for 10 "writer b to return" returned b
+		expect_eq "$(report b)" "wrote 1 of 1" "what b's write returned"
+		expect_eq "$(try_write)" "wrote 0 of 1: EAGAIN" "O_NONBLOCK write, full"
+	done
+	drain 3
+}
+
+t_writer_picked_by_a_read_then_signalled_still_writes() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up max_pending=3
+	poke 3
+	writer a -i
+	wait_for 10 "writer a asleep" writing a
+	writer b -v
+	wait_for 10 "writer b asleep" writing b
+	claim "a read wakes a; SIGUSR1 reaches a before it runs; a's write still takes the room"
+	"$helpers/sleepy_picked" -r "$dev" "$(pid_of a)" "$(pid_of b)" || fail "the race was not staged"
+	wait_for 10 "writer a to return" returned a
+	expect_eq "$(report a)" "wrote 1 of 1 signals=1" "what a's write returned"
+	claim "so no room is stranded: b sleeps on, untouched, and three writes are pending"
+	writing b || fail "writer b is not asleep"
+	slept b 1 || fail "writer b was woken"
+	expect_eq "$(try_write)" "wrote 0 of 1: EAGAIN" "O_NONBLOCK write, full"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+	wait_for 10 "writer b to return" returned b
+	drain 3
+}
+
+t_writer_picked_by_a_read_then_killed_leaves_the_room_to_the_next() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up max_pending=3
+	poke 3
+	writer a
+	wait_for 10 "writer a asleep" writing a
+	writer b
+	wait_for 10 "writer b asleep" writing b
+	claim "a read wakes a; SIGKILL reaches a before it runs; a dies without writing"
+	"$helpers/sleepy_picked" -r -k "$dev" "$(pid_of a)" "$(pid_of b)" || fail "the race was not staged"
+	wait_for 10 "writer a to die" returned a
+	wait_status "$(pid_of a)"
+	expect_eq "$status" 137 "writer a's exit status (SIGKILL)"
+	claim "so the room goes to b, and three writes are pending"
+	wait_for 10 "writer b to return" returned b
+	expect_eq "$(report b)" "wrote 1 of 1" "what b's write returned"
+	drain 3
+}
+
+t_rmmod_is_refused_while_a_writer_sleeps_and_succeeds_after() {
+	sleepy_up max_pending=3
+	poke 3
+	writer w
+	wait_for 10 "the writer asleep" writing w
+	claim "rmmod fails at once while a writer sleeps; the writer sleeps on"
+	rmmod_refused sleepy
+	writing w || fail "the writer is not asleep after the refused rmmod"
+	claim "once a read has let it write, rmmod succeeds"
+	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
+	wait_for 10 "the writer to return" returned w
+	expect_eq "$(report w)" "wrote 1 of 1" "what the write returned"
+	expect_eq "$(refcnt sleepy)" 0 "refcnt with no file open"
+	unload sleepy
+}
+
+# async [-n] OP...: sleepy_async's counts, on one line.
+async() {
+	"$helpers/sleepy_async" "$@" | tr '\n' ' '
+}
+
+t_o_async_owner_gets_sigio_for_each_write_and_none_without() {
+	sleepy_up
+	claim "with O_ASYNC and F_SETOWN: no SIGIO for a zero-length write, a read or a poll"
+	expect_eq "$(async "$dev" z r p)" "z 0 r 0 p 0 " "signals per call"
+	claim "one SIGIO (POLL_IN, for that file) for each write"
+	expect_eq "$(async "$dev" w w w)" "w 1 w 1 w 1 " "signals per write"
+	claim "none without O_ASYNC, none once it is cleared, and again when it is set"
+	expect_eq "$(async -n "$dev" w)" "w 0 " "signals per write, no O_ASYNC"
+	expect_eq "$(async "$dev" c w s w)" "c 0 w 0 s 0 w 1 " "signals per call"
+	claim "none after the O_ASYNC file is closed"
+	expect_eq "$(async "$dev" x w)" "x 0 w 0 " "signals per call"
+	drain 7
+
+	claim "a process that waits for SIGIO gets it when another process writes"
+	spawn "$helpers/sleepy_async" "$dev" W >"$tmp/async"
+	wait_for 10 "the process to arm O_ASYNC and wait" grep -q waiting "$tmp/async"
+	poke
+	wait_for 10 "the process to return" gone "$spawned"
+	expect_eq "$(tail -n 1 "$tmp/async")" "W 1" "signals it got"
 }

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sleepy_picked: make a write pick a sleeping reader, then signal that reader
- * before it can run: the window in which a careless exclusive wait would
- * return -ERESTARTSYS and strand the write while other readers sleep.
+ * sleepy_picked: make a write pick a sleeping reader (with -r: a read pick a
+ * sleeping writer), then signal the one picked before it can run: the window
+ * in which a careless exclusive wait would return -ERESTARTSYS and strand the
+ * write (or the room) while others sleep.
  *
- *   sleepy_picked [-k] DEVICE PID_A PID_B
+ *   sleepy_picked [-k] [-r] DEVICE PID_A PID_B
  *
- * PID_A and PID_B are readers of DEVICE asleep in read(), A first in the
- * queue; A handles SIGUSR1. This pins A to CPU 1 and parks a SCHED_FIFO
- * spinner there, so once woken A cannot run. From CPU 0 it writes once,
- * checks that the write woke A (state R) and not B (still S), sends A SIGUSR1
- * (SIGKILL with -k), and only then frees CPU 1. What A's read returns is for
- * the caller to check.
+ * PID_A and PID_B are readers of DEVICE asleep in read() (with -r, writers
+ * asleep in write() at the bound), A first in the queue; A handles SIGUSR1.
+ * This pins A to CPU 1 and parks a SCHED_FIFO spinner there, so once woken A
+ * cannot run. From CPU 0 it writes once (-r: reads once, O_NONBLOCK), checks
+ * that this woke A (state R) and not B (still S), sends A SIGUSR1 (SIGKILL
+ * with -k), and only then frees CPU 1. What A's call returns is for the
+ * caller to check.
  * Exits 0 when every step went so, 1 otherwise (saying which), 2 on bad usage.
  */
 #define _GNU_SOURCE
@@ -111,22 +113,33 @@ static int fail(const char *why)
 
 int main(int argc, char **argv)
 {
+	int sig = SIGUSR1, by_read = 0, fd, opt, ret = 0;
+	const char *what = "write";
 	struct shared *sh;
-	int sig = SIGUSR1, fd, ret = 0;
 	pid_t a, b, spinner;
+	char c;
 
-	if (argc == 5 && !strcmp(argv[1], "-k")) {
-		sig = SIGKILL;
-		argv++;
-		argc--;
+	while ((opt = getopt(argc, argv, "kr")) != -1) {
+		switch (opt) {
+		case 'k':
+			sig = SIGKILL;
+			break;
+		case 'r':
+			by_read = 1;
+			what = "read";
+			break;
+		default:
+			return 2;
+		}
 	}
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s [-k] DEVICE PID_A PID_B\n", argv[0]);
+	if (optind != argc - 3) {
+		fprintf(stderr, "usage: %s [-k] [-r] DEVICE PID_A PID_B\n",
+			argv[0]);
 		return 2;
 	}
-	a = atoi(argv[2]);
-	b = atoi(argv[3]);
-	fd = open(argv[1], O_WRONLY);
+	a = atoi(argv[optind + 1]);
+	b = atoi(argv[optind + 2]);
+	fd = open(argv[optind], by_read ? O_RDONLY | O_NONBLOCK : O_WRONLY);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (fd < 0 || sh == MAP_FAILED)
@@ -147,12 +160,14 @@ int main(int argc, char **argv)
 		usleep(1000);
 	}
 
-	if (write(fd, "x", 1) != 1)
-		ret = fail("the write failed");
+	if (by_read ? read(fd, &c, 1) != 0 : write(fd, "x", 1) != 1)
+		ret = fail(by_read ? "the read failed" : "the write failed");
 	else if (wait_state(a, 'R', 5000))
-		ret = fail("the write did not wake A");
+		ret = fail(by_read ? "the read did not wake A" :
+				     "the write did not wake A");
 	else if (state_of(b) != 'S')
-		ret = fail("the write woke B as well as A");
+		ret = fail(by_read ? "the read woke B as well as A" :
+				     "the write woke B as well as A");
 	else if (kill(a, sig))
 		ret = fail("cannot signal A");
 	else if (__atomic_load_n(&sh->expired, __ATOMIC_SEQ_CST) ||
@@ -162,6 +177,7 @@ int main(int argc, char **argv)
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
 	waitpid(spinner, NULL, 0);
 	if (!ret)
-		printf("the write woke A, which was signalled before it could run\n");
+		printf("the %s woke A, which was signalled before it could run\n",
+		       what);
 	return ret;
 }

@@ -2,12 +2,14 @@
 /*
  * sleepy_poll: ask poll(2), select(2) with -s, or epoll_wait(2) with -e
  * (-x: epoll with EPOLLEXCLUSIVE) whether DEVICE is readable and writable,
- * waiting at most MS milliseconds.
+ * waiting at most MS milliseconds. -E asks edge-triggered epoll (EPOLLET)
+ * twice in a row, each waiting at most MS: the second reports only a new
+ * event.
  *
- *   sleepy_poll [-s | -e | -x] [-i] DEVICE MS
+ *   sleepy_poll [-s | -e | -x | -E] [-i | -o] DEVICE MS
  *
- * -i asks about input only: writability is always reported, so without -i
- * the call never waits.
+ * -i asks about input only, -o about output only. Without either the call
+ * returns as soon as the device is readable or writable.
  * Prints the events poll or epoll reported (IN RDNORM OUT WRNORM, then any of
  * ERR HUP NVAL PRI), or the sets select reported (read write), or "timeout".
  * Exits 0 when the call succeeded, 1 when it failed, 2 on bad usage.
@@ -48,12 +50,17 @@ static void print_events(unsigned int revents)
 	printf("\n");
 }
 
-static int by_poll(int fd, int input_only, int ms)
+/* What to ask about: IN for input, OUT for output, both by default. */
+enum { IN = 1, OUT = 2 };
+
+static int by_poll(int fd, int ask, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDNORM };
+	struct pollfd p = { .fd = fd };
 	int n;
 
-	if (!input_only)
+	if (ask & IN)
+		p.events |= POLLIN | POLLRDNORM;
+	if (ask & OUT)
 		p.events |= POLLOUT | POLLWRNORM;
 	n = poll(&p, 1, ms);
 	if (n > 0)
@@ -61,27 +68,34 @@ static int by_poll(int fd, int input_only, int ms)
 	return n;
 }
 
-/* EPOLLEXCLUSIVE takes EPOLLIN and EPOLLOUT, not their RDNORM/WRNORM twins. */
-static int by_epoll(int fd, int input_only, int exclusive, int ms)
+/*
+ * EPOLLEXCLUSIVE takes EPOLLIN and EPOLLOUT, not their RDNORM/WRNORM twins.
+ * flags is EPOLLEXCLUSIVE or EPOLLET, if any; epoll_wait() is called waits
+ * times, or until one times out.
+ */
+static int by_epoll(int fd, int ask, unsigned int flags, int waits, int ms)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = flags };
 	int ep, n;
 
-	if (!input_only)
+	if (ask & IN)
+		ev.events |= EPOLLIN;
+	if (ask & OUT)
 		ev.events |= EPOLLOUT;
-	if (exclusive)
-		ev.events |= EPOLLEXCLUSIVE;
 	ep = epoll_create1(0);
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
 		return -1;
-	n = epoll_wait(ep, &ev, 1, ms);
-	if (n > 0)
+	for (n = 0; waits > 0; waits--) {
+		n = epoll_wait(ep, &ev, 1, ms);
+		if (n <= 0)
+			break;
 		print_events(ev.events);
+	}
 	close(ep);
 	return n;
 }
 
-static int by_select(int fd, int input_only, int ms)
+static int by_select(int fd, int ask, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000,
 			      .tv_usec = ms % 1000 * 1000 };
@@ -90,8 +104,9 @@ static int by_select(int fd, int input_only, int ms)
 
 	FD_ZERO(&r);
 	FD_ZERO(&w);
-	FD_SET(fd, &r);
-	if (!input_only)
+	if (ask & IN)
+		FD_SET(fd, &r);
+	if (ask & OUT)
 		FD_SET(fd, &w);
 	n = select(fd + 1, &r, &w, NULL, &tv);
 	if (n <= 0)
@@ -105,25 +120,30 @@ static int by_select(int fd, int input_only, int ms)
 
 int main(int argc, char **argv)
 {
-	int how = 'p', input_only = 0;
+	int how = 'p', ask = IN | OUT;
 	int fd, opt, ms, n;
 
-	while ((opt = getopt(argc, argv, "sexi")) != -1) {
+	while ((opt = getopt(argc, argv, "sexEio")) != -1) {
 		switch (opt) {
 		case 's':
 		case 'e':
 		case 'x':
+		case 'E':
 			how = opt;
 			break;
 		case 'i':
-			input_only = 1;
+			ask = IN;
+			break;
+		case 'o':
+			ask = OUT;
 			break;
 		default:
 			return 2;
 		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "usage: %s [-s | -e | -x] [-i] DEVICE MS\n",
+		fprintf(stderr,
+			"usage: %s [-s | -e | -x | -E] [-i | -o] DEVICE MS\n",
 			argv[0]);
 		return 2;
 	}
@@ -134,12 +154,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ms = atoi(argv[optind + 1]);
+	/* Each report is seen as it is made. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (how == 's')
-		n = by_select(fd, input_only, ms);
+		n = by_select(fd, ask, ms);
 	else if (how == 'p')
-		n = by_poll(fd, input_only, ms);
+		n = by_poll(fd, ask, ms);
+	else if (how == 'E')
+		n = by_epoll(fd, ask, EPOLLET, 2, ms);
 	else
-		n = by_epoll(fd, input_only, how == 'x', ms);
+		n = by_epoll(fd, ask, how == 'x' ? EPOLLEXCLUSIVE : 0, 1, ms);
 	if (n < 0) {
 		printf("%s\n", strerrorname_np(errno));
 		return 1;

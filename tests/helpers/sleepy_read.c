@@ -2,9 +2,11 @@
 /*
  * sleepy_read: open a device, make one read(2) and report how it ended.
  *
- *   sleepy_read [-a UID:GID] [-n] [-z] [-i | -r] [-v] DEVICE
+ *   sleepy_read [-a UID:GID] [-c COUNT] [-n] [-z] [-i | -r] [-v] DEVICE
  *
  * -a  open and read as UID:GID, without supplementary groups
+ * -c  make COUNT reads instead of one, stopping at the first that does not
+ *     return 0; the report is the last one's
  * -n  open with O_NONBLOCK
  * -z  ask for zero bytes
  * -i  handle SIGUSR1 without SA_RESTART: a signal ends a sleeping read
@@ -22,6 +24,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -40,19 +43,23 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	int flags = O_RDONLY, handler = -1, zero = 0, verbose = 0;
+	long count = 1;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rusage ru;
 	char buf[64];
 	ssize_t n;
 	int fd, opt;
 
-	while ((opt = getopt(argc, argv, "a:nzirv")) != -1) {
+	while ((opt = getopt(argc, argv, "a:c:nzirv")) != -1) {
 		switch (opt) {
 		case 'a':
 			if (become_ids(optarg)) {
 				perror("-a");
 				return 2;
 			}
+			break;
+		case 'c':
+			count = atol(optarg);
 			break;
 		case 'n':
 			flags |= O_NONBLOCK;
@@ -75,7 +82,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr,
-			"usage: %s [-a UID:GID] [-n] [-z] [-i | -r] [-v] DEVICE\n",
+			"usage: %s [-a UID:GID] [-c COUNT] [-n] [-z] [-i | -r] [-v] DEVICE\n",
 			argv[0]);
 		return 2;
 	}
@@ -96,7 +103,9 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	n = read(fd, buf, zero ? 0 : sizeof(buf));
+	do
+		n = read(fd, buf, zero ? 0 : sizeof(buf));
+	while (n == 0 && --count > 0);
 	if (n == 0)
 		printf("EOF");
 	else if (n > 0)
