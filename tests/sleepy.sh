@@ -862,3 +862,10 @@ t_o_async_owner_gets_sigio_for_each_write_and_none_without() {
 	wait_for 10 "the process to return" gone "$spawned"
 	expect_eq "$(tail -n 1 "$tmp/async")" "W 1" "signals it got"
 }
+
+t_two_readers_racing_for_the_last_write_never_both_take_it() {
+	sleepy_up
+	claim "two CPUs, 50000 rounds each of write, read, read: every write is taken exactly once"
+	out=$("$helpers/sleepy_race" /dev/sleepy 50000) || fail "$out"
+	note "$out"
+}
