@@ -3,6 +3,7 @@
 # Host-side: the VM runner judges a run by more than the command's status.
 # Each test boots the default kernel (6.1) with a command that misbehaves in
 # one way and checks that tools/vm fails the run (exit 125) and says why.
+# runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # runner [ENV=VALUE...] TOOLS_VM ARGS...: run tools/vm (on 6.1, its default);
