@@ -2,7 +2,9 @@
 #
 # Host-side: the VM runner judges a run by more than the command's status.
 # Each test boots the default kernel (6.1) with a command that misbehaves in
-# one way and checks that tools/vm fails the run (exit 125) and says why.
+# one way and checks that tools/vm fails the run and says why: exit 1 when
+# the kernel complains (a splat, a taint), 125 when the runner itself could
+# not get an answer (`git bisect run` skips those).
 # runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
@@ -26,16 +28,45 @@ t_returns_the_guest_command_status() {
 }
 
 t_kernel_splat_fails_the_run() {
-	claim "a WARNING: in the guest's console fails a run whose command succeeded"
+	claim "a WARNING: in the guest's console fails a run whose command succeeded, with exit 1 (not bisect's 'skip')"
 	runner "$root/tools/vm" -t 120 -- 'echo "WARNING: CPU: 0 PID: 1 at fake" >/dev/kmsg'
-	expect_eq "$status" 125 "exit status"
+	expect_eq "$status" 1 "exit status"
 	said "kernel splat"
 }
 
+# A group written into the guest's /waitq/tests by the command itself; its
+# middle test makes the kernel log a splat.
+blame_group='cat >tests/blame.sh <<"EOF"
+t_quiet() {
+	true
+}
+t_warns() {
+	echo "WARNING: CPU: 0 PID: 1 at blame_me+0x0/0x10" >/dev/kmsg
+	echo "Call Trace:" >/dev/kmsg
+}
+t_after() {
+	true
+}
+EOF
+tests/run.sh blame'
+
+t_splat_fails_the_test_that_caused_it() {
+	claim "a splat fails the test that was running, with the splat in its output; the tests before and after pass"
+	runner "$root/tools/vm" -t 120 -- "$blame_group"
+	grep -q '^ok 1 blame: quiet$' "$tmp/out" || fail "blame: quiet did not pass: $(cat "$tmp/out")"
+	grep -q '^not ok 2 blame: warns$' "$tmp/out" || fail "blame: warns did not fail: $(cat "$tmp/out")"
+	grep -q '^# splat: .*WARNING: CPU: 0 PID: 1 at blame_me' "$tmp/out" ||
+		fail "the splat is not in the test's output: $(cat "$tmp/out")"
+	grep -q '^ok 3 blame: after$' "$tmp/out" || fail "blame: after did not pass: $(cat "$tmp/out")"
+	claim "the run fails with exit 1 and names the test"
+	expect_eq "$status" 1 "exit status"
+	said 'during \[blame: warns\] .*WARNING: CPU: 0 PID: 1 at blame_me'
+}
+
 t_unexpected_taint_fails_the_run() {
-	claim "a taint other than O and E (here P) fails a run whose command succeeded"
+	claim "a taint other than O and E (here P) fails a run whose command succeeded, with exit 1"
 	runner "$root/tools/vm" -t 120 -- 'echo 1 >/proc/sys/kernel/tainted'
-	expect_eq "$status" 125 "exit status"
+	expect_eq "$status" 1 "exit status"
 	said "unexpected kernel taint"
 }
 
