@@ -190,36 +190,38 @@ for group in $groups_run; do
 		fi
 		WAITQ_TMP=$(mktemp -d)
 		export WAITQ_TMP
+		# The test's output, outside the folder the test owns.
+		log=$(mktemp)
 		[ -z "$marks" ] || echo "waitq-test: $name" >/dev/kmsg
 		rc=0
 		# shellcheck disable=SC2016 # expanded by the inner shell
 		timeout "$timeout_s" sh -c '. "$1/lib.sh"; . "$1/$2.sh"; "$3"' \
-			sh "$tests" "$group" "$fn" >"$WAITQ_TMP/log" 2>&1 || rc=$?
-		cleanup >>"$WAITQ_TMP/log" 2>&1 || [ $rc -ne 0 ] || rc=1
+			sh "$tests" "$group" "$fn" >"$log" 2>&1 || rc=$?
+		cleanup >>"$log" 2>&1 || [ $rc -ne 0 ] || rc=1
 		splat=
 		if [ -n "$marks" ] && guest_only "$group"; then
 			splat=$(splats "$name")
 		fi
 		# A passing test shows its claims and notes; a failing one, everything.
 		if [ -z "$splat" ] && { [ $rc -eq 0 ] || [ $rc -eq 4 ]; }; then
-			grep '^# ' "$WAITQ_TMP/log" | grep -v '^# SKIP: ' || true
+			grep '^# ' "$log" | grep -v '^# SKIP: ' || true
 		else
-			sed 's/^#* \{0,1\}/# /' "$WAITQ_TMP/log"
+			sed 's/^#* \{0,1\}/# /' "$log"
 		fi
 		if [ -n "$splat" ]; then
 			echo "# FAIL: the kernel logged a splat during this test:"
 			echo "$splat" | sed 's/^/# splat: /'
 			result not_ok "$name"
-			rm -rf "$WAITQ_TMP"
+			rm -rf "$WAITQ_TMP" "$log"
 			continue
 		fi
 		case $rc in
 		0) result ok "$name" ;;
-		4) result ok "$name" "SKIP $(sed -n 's/^# SKIP: //p' "$WAITQ_TMP/log")" ;;
+		4) result ok "$name" "SKIP $(sed -n 's/^# SKIP: //p' "$log")" ;;
 		124 | 143) result not_ok "$name" "TIMEOUT after ${timeout_s} s" ;;
 		*) result not_ok "$name" ;;
 		esac
-		rm -rf "$WAITQ_TMP"
+		rm -rf "$WAITQ_TMP" "$log"
 	done
 	if leak_checked "$group"; then
 		# kmemleak reports only objects older than 5 s (MSECS_MIN_AGE).
