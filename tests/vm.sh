@@ -102,3 +102,41 @@ t_three_boot_hangs_fail_the_run() {
 	said "did not reach /init in 3 boots"
 	! grep -q should-not-run "$tmp/out" || fail "the command ran"
 }
+
+# kvm_verdict: tools/vm's kept verdict in the scratch cache.
+kvm_verdict() { head -n 1 "$tmp/cache/waitq-lab/accel"; }
+
+t_kvm_probe_falls_back_to_tcg_and_remembers() {
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		skip "no usable /dev/kvm: TCG without a probe"
+	fi
+	claim "a probe guest that hangs (HANG_PROBE) is ended after PROBE_TIMEOUT; TCG is used, said in one line, and the run goes on"
+	runner XDG_CACHE_HOME="$tmp/cache" HANG_PROBE=1 PROBE_TIMEOUT=5 "$root/tools/vm" -t 120 -- 'echo ran'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" ran "stdout"
+	expect_eq "$(grep -c 'using TCG' "$tmp/err")" 1 "lines saying so"
+	expect_eq "$(kvm_verdict)" tcg "verdict kept"
+	expect_le "$took" 60 "seconds, probe included"
+	claim "the next run uses the kept verdict without a probe"
+	rm -f "$root/build/"*/kvm-probe.log
+	runner XDG_CACHE_HOME="$tmp/cache" "$root/tools/vm" -t 120 -- 'echo again'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" again "stdout"
+	! grep -q 'using TCG' "$tmp/err" || fail "it probed again: $(cat "$tmp/err")"
+	! ls "$root/build/"*/kvm-probe.log >/dev/null 2>&1 || fail "a probe boot ran"
+	claim "the real probe on this machine decides, and the run passes either way"
+	rm -rf "$tmp/cache"
+	runner XDG_CACHE_HOME="$tmp/cache" "$root/tools/vm" -t 120 -- 'echo real'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" real "stdout"
+	note "KVM here: $(kvm_verdict), $(grep -c 'using TCG' "$tmp/err") line(s) saying TCG, ${took}s"
+	case $(kvm_verdict) in
+	tcg) expect_eq "$(grep -c 'using TCG' "$tmp/err")" 1 "lines saying so" ;;
+	kvm) expect_eq "$(grep -c 'using TCG' "$tmp/err")" 0 "lines saying TCG" ;;
+	*) fail "verdict '$(kvm_verdict)'" ;;
+	esac
+	claim "ACCEL other than kvm or tcg is the runner's error (125)"
+	runner ACCEL=xen "$root/tools/vm" -t 120 -- 'echo no'
+	expect_eq "$status" 125 "exit status"
+	said "ACCEL is kvm or tcg"
+}
