@@ -17,7 +17,8 @@ KERNELS ?= $(KVER)
 # Each kernel gets its own build folder, so objects never mix.
 KREL  := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD := build/$(KREL)
-MODS  := $(basename $(wildcard sleep.c completions.c sleepy.c io_wait_event.c))
+# Every top-level .c is a module (Kbuild, dkms.conf and tests/run.sh say so too).
+MODS  := $(basename $(wildcard *.c))
 
 # Userspace runs in a busybox guest too, so it is linked statically.
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -static
@@ -30,6 +31,7 @@ HELPERS := $(basename $(wildcard tests/helpers/*.c))
 all: modules tools
 
 modules:
+	@test -n "$(MODS)" || { echo "No module sources (*.c) in $(CURDIR)." >&2; exit 1; }
 	@test -n "$(KREL)" || { echo "No kernel headers at $(KDIR): install linux-headers-$$(uname -r), pass KDIR=, or use 'make check' / 'make demo' (they build for the VM kernel)." >&2; exit 1; }
 	@mkdir -p $(BUILD)
 	@find $(BUILD) -maxdepth 1 \( -type l -o -name '*.ko' \) -delete
@@ -47,7 +49,7 @@ $(HELPERS): %: %.c tests/helpers/helpers.h
 	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
 check:
-	tools/check $(KERNELS)
+	T='$(T)' tools/check $(KERNELS)
 
 check-all:
 	tools/check 6.1 6.12 rt debug kcsan
@@ -85,6 +87,7 @@ help:
 	@echo '  make [KDIR=...]       build the modules for KDIR (default: running kernel) and the tools'
 	@echo '  make check            build, boot the VM kernel (KVER=$(KVER)) and run tests/run.sh'
 	@echo '  make check KERNELS="6.1 6.12 rt debug"   the same on each kernel'
+	@echo "  make check T='sleep:rmmod_*'   only the tests that match (see tests/run.sh)"
 	@echo '  make check-all        the whole suite on 6.1, 6.12, rt, debug and kcsan'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
@@ -95,4 +98,5 @@ help:
 	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it'
 	@echo '  make clean            remove build output'
 	@echo 'Variables: KDIR (headers to build against), KVER (VM kernel: 6.1 6.12 rt debug kcsan),'
-	@echo '           KERNELS (kernels for make check)'
+	@echo '           KERNELS (kernels for make check), T (tests to run)'
+	@echo '           VM: ACCEL (kvm|tcg), SMP, MEM, APPEND (see tools/vm)'

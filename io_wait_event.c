@@ -5,6 +5,11 @@
  * until it exceeds threshold and then reports it every interval. It teaches
  * io_wait_event() and wake_up() on a wait queue, and why every sleep of a
  * kthread must also end when kthread_stop() asks it to.
+ *
+ * io_wait_event() is wait_event() sleeping in io_schedule() instead of
+ * schedule(): while the waiter sleeps (uninterruptibly, state D) it counts as
+ * waiting for I/O, and the idle time of its CPU shows as iowait in /proc/stat
+ * and top's "wa".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

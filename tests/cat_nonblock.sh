@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/cat_nonblock without any module: runs on the host and in the guest.
+# runs-on: host guest
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 cat_nonblock=$root/tools/cat_nonblock

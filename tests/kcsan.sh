@@ -5,6 +5,7 @@
 # on one int from two kthreads: with plain accesses that is a data race,
 # with marked=1 (atomic_inc) it is not. Skipped until the KCSAN kernel is
 # built (tools/kernel/build-debug kcsan; .ci/run builds it).
+# runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # race_run [PARAM]: build racy.ko for the KCSAN kernel, load it with PARAM in

@@ -2,13 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the waitq-lab tests as root and print KTAP. A group is a file
-# tests/<group>.sh; each function t_<name> in it is one test, run in its own
-# shell with a timeout, then its leftover processes are killed and the
-# modules must unload. A module's group is skipped when its .ko is not
-# built; cat_nonblock, packaging and vm need no module (the last two run on the
-# build host only); faults needs a kernel with fault injection.
+# tests/<group>.sh; each function t_<name> in it, written `t_<name>() {` at
+# the start of a line, is one test, run in its own shell with a timeout; then
+# its leftover processes are killed, the modules must unload, and a kernel
+# splat logged while it ran fails it. A module is a top-level <name>.c; its
+# group is tests/<name>.sh, skipped when <name>.ko is not built.
 #
-#   tests/run.sh [GROUP...]   default: every group; TEST_TIMEOUT (s, 120)
+# A group runs in the guest (the VM, or a machine you test on) unless its
+# file has a line `# runs-on: host` (build-host only: it loads no module) or
+# `# runs-on: host guest` (both).
+#
+#   tests/run.sh [-l] [-w host|guest] [SELECTOR...]
+#
+# SELECTOR is GROUP or GROUP:TEST, either part a shell pattern
+# (sleep:79_byte_message_round_trips_and_80_is_einval,
+# 'sleep:rmmod_while_held_*', '*:*signal*');
+# default: every guest group. -w keeps the groups that run there (-w host
+# without SELECTOR: every host group). -l lists the selected tests and exits.
+# TEST_TIMEOUT: seconds per test (120).
+#
+# Exit status: 0 every test passed or was skipped, 1 a test failed or timed
+# out, 2 usage: a selector that matches no test, a test file the runner
+# cannot read (a t_ function it would not discover), a module without tests.
 #
 # WAITQ_ROOT is the project folder holding the .ko files, tools/ and tests/
 # (default: the parent of this script).
@@ -18,13 +33,87 @@ tests=$(cd "$(dirname "$0")" && pwd)
 WAITQ_ROOT=${WAITQ_ROOT:-$(dirname "$tests")}
 export WAITQ_ROOT
 timeout_s=${TEST_TIMEOUT:-120}
-modules="sleep completions sleepy io_wait_event"
-# shellcheck disable=SC2086 # a list
-[ $# -gt 0 ] || set -- cat_nonblock $modules faults
 
-list() {
-	[ ! -f "$tests/$1.sh" ] || sed -n 's/^\(t_[a-z0-9_]*\)() {$/\1/p' "$tests/$1.sh"
+usage() {
+	[ $# -eq 0 ] || echo "run.sh: $*" >&2
+	sed -n '15,21s/^# \{0,1\}//p' "$0" >&2
+	exit 2
 }
+
+listing='' where=''
+while getopts lw: opt; do
+	case $opt in
+	l) listing=1 ;;
+	w) where=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+case $where in
+'' | host | guest) ;;
+*) usage "-w takes host or guest, not '$where'" ;;
+esac
+
+# Modules: the top-level *.c (tools/vm copies them into the guest).
+modules=$(cd "$WAITQ_ROOT" && for c in *.c; do [ ! -f "$c" ] || echo "${c%.c}"; done)
+is_module() { echo "$modules" | grep -qx "$1"; }
+
+groups=$(cd "$tests" && for f in *.sh; do
+	case $f in lib.sh | run.sh) ;; *) echo "${f%.sh}" ;; esac
+done)
+for m in $modules; do
+	echo "$groups" | grep -qx "$m" || usage "module $m has no tests: write tests/$m.sh"
+done
+
+# runs_on GROUP: where it runs, from its `# runs-on:` line (default guest).
+runs_on() {
+	sed -n 's/^# runs-on: \(.*\)$/\1/p' "$tests/$1.sh" | grep . || echo guest
+}
+runs_here() { [ -z "$where" ] || runs_on "$1" | grep -qw "$where"; }
+
+# Every t_ function must be one the runner discovers, `t_name() {` at the
+# start of a line: any other form (`t_x () {`, a one-liner, `function t_x`)
+# would be skipped silently.
+for group in $groups; do
+	bad=$(grep -nE '^[[:space:]]*(function[[:space:]]+)?t_[A-Za-z0-9_]*[[:space:]]*(\(|\{|$)' \
+		"$tests/$group.sh" | grep -vE '^[0-9]+:t_[a-z0-9_]+\(\) \{$' || true)
+	[ -z "$bad" ] || usage "tests/$group.sh: write each test as 't_name() {' on a line of its own, not:
+$bad"
+	dup=$(sed -n 's/^\(t_[a-z0-9_]*\)() {$/\1/p' "$tests/$group.sh" | sort | uniq -d)
+	[ -z "$dup" ] || usage "tests/$group.sh defines $dup more than once"
+done
+list() { sed -n 's/^t_\([a-z0-9_]*\)() {$/\1/p' "$tests/$1.sh"; }
+
+# select SELECTOR: "GROUP TEST" for each test it matches, in file order.
+select_tests() {
+	_g=${1%%:*} _t='*'
+	case $1 in *:*) _t=${1#*:} ;; esac
+	_hit=''
+	# shellcheck disable=SC2254 # patterns on purpose
+	for _group in $groups; do
+		case $_group in $_g) ;; *) continue ;; esac
+		for _test in $(list "$_group"); do
+			case $_test in $_t) _hit=1 && echo "$_group $_test" ;; esac
+		done
+	done
+	[ -n "$_hit" ] || usage "'$1' matches no test (groups: $(echo "$groups" | tr '\n' ' '))"
+}
+
+if [ $# -eq 0 ]; then
+	default=guest
+	[ "$where" != host ] || default=host
+	for group in $groups; do
+		! runs_on "$group" | grep -qw "$default" || set -- "$@" "$group"
+	done
+fi
+selected=$(for sel; do select_tests "$sel" || exit 2; done) || exit 2
+selected=$(echo "$selected" | awk 'NF && !seen[$0]++' | while read -r group test; do
+	! runs_here "$group" || echo "$group $test"
+done)
+if [ -n "$listing" ]; then
+	[ -z "$selected" ] || echo "$selected" | tr ' ' :
+	exit 0
+fi
 
 # Kill what the test left running, then every module must go away.
 cleanup() {
@@ -46,18 +135,30 @@ cleanup() {
 	done
 }
 
+# A group that may run on the host loads no module: its tests are not
+# blamed for the kernel's splats, nor checked for leaks.
+guest_only() { ! runs_on "$1" | grep -qw host; }
+
+# splats NAME: the kernel's splats (tests/splats.awk) logged since the
+# test NAME started, each with its stack.
+splats() {
+	dmesg 2>/dev/null | awk -v test="$1" -v full=1 -f "$tests/splats.awk"
+}
+# Where a kernel log is readable (root), the tests are told apart in it.
+marks=
+[ ! -w /dev/kmsg ] || ! dmesg >/dev/null 2>&1 || marks=1
+
 # On a kernel with kmemleak, each group that loads modules ends with one more
 # test: after its tests, two scans find nothing.
 kmemleak=/sys/kernel/debug/kmemleak
-is_module() { echo " $modules " | grep -q " $1 "; }
 leak_checked() {
-	[ -w "$kmemleak" ] && [ "$1" != cat_nonblock ] &&
+	[ -w "$kmemleak" ] && guest_only "$1" &&
 		{ ! is_module "$1" || [ -f "$WAITQ_ROOT/$1.ko" ]; }
 }
 
-total=0
-for group; do
-	total=$((total + $(list "$group" | wc -l)))
+groups_run=$(echo "$selected" | awk 'NF && !seen[$1]++ { print $1 }')
+total=$(echo "$selected" | grep -c . || true)
+for group in $groups_run; do
 	! leak_checked "$group" || total=$((total + 1))
 done
 echo "KTAP version 1"
@@ -68,50 +169,73 @@ if [ -w "$kmemleak" ]; then
 	echo clear >"$kmemleak"
 fi
 
-n=0
-for group; do
-	for fn in $(list "$group"); do
-		n=$((n + 1))
+n=0 failed=0
+# result ok|not_ok NAME [DIRECTIVE]: one KTAP result line.
+result() {
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n $2${3:+ # $3}"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $2${3:+ # $3}"
+	fi
+}
+
+for group in $groups_run; do
+	for fn in $(echo "$selected" | awk -v g="$group" '$1 == g { print "t_" $2 }'); do
 		name="$group: ${fn#t_}"
 		if is_module "$group" && [ ! -f "$WAITQ_ROOT/$group.ko" ]; then
-			echo "ok $n $name # SKIP $group.ko is not built"
+			result ok "$name" "SKIP $group.ko is not built"
 			continue
 		fi
 		WAITQ_TMP=$(mktemp -d)
 		export WAITQ_TMP
-		[ ! -w /dev/kmsg ] || echo "waitq-test: $name" >/dev/kmsg
+		# The test's output, outside the folder the test owns.
+		log=$(mktemp)
+		[ -z "$marks" ] || echo "waitq-test: $name" >/dev/kmsg
 		rc=0
 		# shellcheck disable=SC2016 # expanded by the inner shell
 		timeout "$timeout_s" sh -c '. "$1/lib.sh"; . "$1/$2.sh"; "$3"' \
-			sh "$tests" "$group" "$fn" >"$WAITQ_TMP/log" 2>&1 || rc=$?
-		cleanup >>"$WAITQ_TMP/log" 2>&1 || [ $rc -ne 0 ] || rc=1
+			sh "$tests" "$group" "$fn" >"$log" 2>&1 || rc=$?
+		cleanup >>"$log" 2>&1 || [ $rc -ne 0 ] || rc=1
+		splat=
+		if [ -n "$marks" ] && guest_only "$group"; then
+			splat=$(splats "$name")
+		fi
 		# A passing test shows its claims and notes; a failing one, everything.
-		if [ $rc -eq 0 ] || [ $rc -eq 4 ]; then
-			grep '^# ' "$WAITQ_TMP/log" | grep -v '^# SKIP: ' || true
+		if [ -z "$splat" ] && { [ $rc -eq 0 ] || [ $rc -eq 4 ]; }; then
+			grep '^# ' "$log" | grep -v '^# SKIP: ' || true
 		else
-			sed 's/^#* \{0,1\}/# /' "$WAITQ_TMP/log"
+			sed 's/^#* \{0,1\}/# /' "$log"
+		fi
+		if [ -n "$splat" ]; then
+			echo "# FAIL: the kernel logged a splat during this test:"
+			echo "$splat" | sed 's/^/# splat: /'
+			result not_ok "$name"
+			rm -rf "$WAITQ_TMP" "$log"
+			continue
 		fi
 		case $rc in
-		0) echo "ok $n $name" ;;
-		4) echo "ok $n $name # SKIP $(sed -n 's/^# SKIP: //p' "$WAITQ_TMP/log")" ;;
-		124 | 143) echo "not ok $n $name # timed out after ${timeout_s}s" ;;
-		*) echo "not ok $n $name" ;;
+		0) result ok "$name" ;;
+		4) result ok "$name" "SKIP $(sed -n 's/^# SKIP: //p' "$log")" ;;
+		124 | 143) result not_ok "$name" "TIMEOUT after ${timeout_s} s" ;;
+		*) result not_ok "$name" ;;
 		esac
-		rm -rf "$WAITQ_TMP"
+		rm -rf "$WAITQ_TMP" "$log"
 	done
 	if leak_checked "$group"; then
-		n=$((n + 1))
 		# kmemleak reports only objects older than 5 s (MSECS_MIN_AGE).
 		sleep 5
 		echo scan >"$kmemleak"
 		echo scan >"$kmemleak"
 		if [ -s "$kmemleak" ]; then
 			sed 's/^/# /' "$kmemleak" | head -n 60
-			echo "not ok $n $group: kmemleak reports nothing"
+			result not_ok "$group: kmemleak reports nothing"
 		else
-			echo "ok $n $group: kmemleak reports nothing"
+			result ok "$group: kmemleak reports nothing"
 		fi
 		# Blame the next group only for its own leaks.
 		echo clear >"$kmemleak"
 	fi
 done
+[ "$failed" -eq 0 ] || exit 1

@@ -2,7 +2,10 @@
 #
 # Host-side: the VM runner judges a run by more than the command's status.
 # Each test boots the default kernel (6.1) with a command that misbehaves in
-# one way and checks that tools/vm fails the run (exit 125) and says why.
+# one way and checks that tools/vm fails the run and says why: exit 1 when
+# the kernel complains (a splat, a taint), 125 when the runner itself could
+# not get an answer (`git bisect run` skips those).
+# runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # runner [ENV=VALUE...] TOOLS_VM ARGS...: run tools/vm (on 6.1, its default);
@@ -25,16 +28,46 @@ t_returns_the_guest_command_status() {
 }
 
 t_kernel_splat_fails_the_run() {
-	claim "a WARNING: in the guest's console fails a run whose command succeeded"
+	claim "a WARNING: in the guest's console fails a run whose command succeeded, with exit 1 (not bisect's 'skip')"
 	runner "$root/tools/vm" -t 120 -- 'echo "WARNING: CPU: 0 PID: 1 at fake" >/dev/kmsg'
-	expect_eq "$status" 125 "exit status"
+	expect_eq "$status" 1 "exit status"
 	said "kernel splat"
 }
 
+# A group written into the guest's /waitq/tests by the command itself; its
+# middle test makes the kernel log a splat. (T_ stands for t_ here, or the
+# runner would take these for tests of this file.)
+blame_group='sed "s/^T_/t_/" >tests/blame.sh <<"EOF"
+T_quiet() {
+	true
+}
+T_warns() {
+	echo "WARNING: CPU: 0 PID: 1 at blame_me+0x0/0x10" >/dev/kmsg
+	echo "Call Trace:" >/dev/kmsg
+}
+T_after() {
+	true
+}
+EOF
+tests/run.sh blame'
+
+t_splat_fails_the_test_that_caused_it() {
+	claim "a splat fails the test that was running, with the splat in its output; the tests before and after pass"
+	runner "$root/tools/vm" -t 120 -- "$blame_group"
+	grep -q '^ok 1 blame: quiet$' "$tmp/out" || fail "blame: quiet did not pass: $(cat "$tmp/out")"
+	grep -q '^not ok 2 blame: warns$' "$tmp/out" || fail "blame: warns did not fail: $(cat "$tmp/out")"
+	grep -q '^# splat: .*WARNING: CPU: 0 PID: 1 at blame_me' "$tmp/out" ||
+		fail "the splat is not in the test's output: $(cat "$tmp/out")"
+	grep -q '^ok 3 blame: after$' "$tmp/out" || fail "blame: after did not pass: $(cat "$tmp/out")"
+	claim "the run fails with exit 1 and names the test"
+	expect_eq "$status" 1 "exit status"
+	said 'during \[blame: warns\] .*WARNING: CPU: 0 PID: 1 at blame_me'
+}
+
 t_unexpected_taint_fails_the_run() {
-	claim "a taint other than O and E (here P) fails a run whose command succeeded"
+	claim "a taint other than O and E (here P) fails a run whose command succeeded, with exit 1"
 	runner "$root/tools/vm" -t 120 -- 'echo 1 >/proc/sys/kernel/tainted'
-	expect_eq "$status" 125 "exit status"
+	expect_eq "$status" 1 "exit status"
 	said "unexpected kernel taint"
 }
 
@@ -69,4 +102,42 @@ t_three_boot_hangs_fail_the_run() {
 	expect_eq "$(grep -c 'hung before /init' "$tmp/err")" 3 "boot hangs reported"
 	said "did not reach /init in 3 boots"
 	! grep -q should-not-run "$tmp/out" || fail "the command ran"
+}
+
+# kvm_verdict: tools/vm's kept verdict in the scratch cache.
+kvm_verdict() { head -n 1 "$tmp/cache/waitq-lab/accel"; }
+
+t_kvm_probe_falls_back_to_tcg_and_remembers() {
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		skip "no usable /dev/kvm: TCG without a probe"
+	fi
+	claim "a probe guest that hangs (HANG_PROBE) is ended after PROBE_TIMEOUT; TCG is used, said in one line, and the run goes on"
+	runner XDG_CACHE_HOME="$tmp/cache" HANG_PROBE=1 PROBE_TIMEOUT=5 "$root/tools/vm" -t 120 -- 'echo ran'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" ran "stdout"
+	expect_eq "$(grep -c 'using TCG' "$tmp/err")" 1 "lines saying so"
+	expect_eq "$(kvm_verdict)" tcg "verdict kept"
+	expect_le "$took" 60 "seconds, probe included"
+	claim "the next run uses the kept verdict without a probe"
+	rm -f "$root/build/"*/kvm-probe.log
+	runner XDG_CACHE_HOME="$tmp/cache" "$root/tools/vm" -t 120 -- 'echo again'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" again "stdout"
+	! grep -q 'using TCG' "$tmp/err" || fail "it probed again: $(cat "$tmp/err")"
+	! ls "$root/build/"*/kvm-probe.log >/dev/null 2>&1 || fail "a probe boot ran"
+	claim "the real probe on this machine decides, and the run passes either way"
+	rm -rf "$tmp/cache"
+	runner XDG_CACHE_HOME="$tmp/cache" "$root/tools/vm" -t 120 -- 'echo real'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" real "stdout"
+	note "KVM here: $(kvm_verdict), $(grep -c 'using TCG' "$tmp/err") line(s) saying TCG, ${took}s"
+	case $(kvm_verdict) in
+	tcg) expect_eq "$(grep -c 'using TCG' "$tmp/err")" 1 "lines saying so" ;;
+	kvm) expect_eq "$(grep -c 'using TCG' "$tmp/err")" 0 "lines saying TCG" ;;
+	*) fail "verdict '$(kvm_verdict)'" ;;
+	esac
+	claim "ACCEL other than kvm or tcg is the runner's error (125)"
+	runner ACCEL=xen "$root/tools/vm" -t 120 -- 'echo no'
+	expect_eq "$status" 125 "exit status"
+	said "ACCEL is kvm or tcg"
 }

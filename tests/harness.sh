@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side: the harness a contributor relies on. tests/run.sh's exit status
+# and selection, shown on a scratch tree of made-up groups; its KTAP read by
+# the kernel's own parser; and a new example (extra.c and tests/extra.sh)
+# picked up by the build, lint, make install, DKMS and the runner in the VM
+# with no other edit.
+# runs-on: host
+# shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
+
+# scratch: a tree with the real runner and lib.sh, no module, and the groups
+# written after it; each group runs on the host.
+scratch() {
+	mkdir -p "$tmp/s/tests"
+	cp "$root/tests/run.sh" "$root/tests/lib.sh" "$root/tests/splats.awk" "$tmp/s/tests/"
+}
+# group NAME: a scratch group with the function definitions on stdin. The
+# fixtures here spell t_ as T_ at the start of a line, or the runner would
+# take them for tests of this file.
+group() {
+	{
+		echo '# runs-on: host'
+		sed 's/^T_/t_/'
+	} >"$tmp/s/tests/$1.sh"
+}
+# runner ARGS...: the scratch runner, each test limited to $limit seconds
+# (default 120); status in $status, stdout in $tmp/out, stderr in $tmp/err.
+runner() {
+	status=0
+	WAITQ_ROOT=$tmp/s TEST_TIMEOUT=${limit:-120} "$tmp/s/tests/run.sh" "$@" \
+		>"$tmp/out" 2>"$tmp/err" || status=$?
+}
+has() { grep -qx "$1" "$tmp/out" || fail "no line '$1' in: $(cat "$tmp/out")"; }
+
+# A mixed group: one test of each outcome.
+mixed() {
+	group mixed <<'EOF'
+T_passes() {
+	true
+}
+T_fails() {
+	echo "# FAIL: on purpose"
+	exit 1
+}
+T_skips() {
+	skip "on purpose"
+}
+T_hangs() {
+	sleep 30
+}
+EOF
+}
+
+t_exit_status_is_1_when_a_test_fails_or_times_out() {
+	claim "a group of one passing, one failing, one skipped and one hanging test: exit 1, the hang a KTAP TIMEOUT"
+	scratch
+	mixed
+	limit=2 && runner mixed
+	expect_eq "$status" 1 "exit status"
+	has "ok 1 mixed: passes"
+	has "not ok 2 mixed: fails"
+	has "ok 3 mixed: skips # SKIP on purpose"
+	has "not ok 4 mixed: hangs # TIMEOUT after 2 s"
+	claim "the same runner exits 0 when every selected test passes or skips"
+	runner 'mixed:passes' 'mixed:skips'
+	expect_eq "$status" 0 "exit status"
+	has "1..2"
+}
+
+t_kunit_parser_reads_the_same_verdicts() {
+	claim "the kernel's KTAP parser (kunit.py parse) reads that output without errors: 1 passed, 2 failed, 1 skipped"
+	tar=/usr/src/linux-source-6.12.tar.xz
+	[ -f "$tar" ] || skip "no $tar (tools/deps)"
+	scratch
+	mixed
+	limit=2 && runner mixed
+	tar -xJf "$tar" -C "$tmp" linux-source-6.12/tools/testing/kunit || fail "unpacking kunit.py"
+	rc=0
+	python3 "$tmp/linux-source-6.12/tools/testing/kunit/kunit.py" parse "$tmp/out" >"$tmp/parsed" 2>&1 || rc=$?
+	note "kunit.py parse: $(sed -n 's/.*Testing complete\. //p' "$tmp/parsed")"
+	expect_eq "$rc" 1 "kunit.py parse status"
+	grep -q 'Ran 4 tests: passed: 1, failed: 2, skipped: 1$' "$tmp/parsed" ||
+		fail "kunit.py parse read: $(tail -n 3 "$tmp/parsed")"
+}
+
+t_unknown_group_or_test_is_a_usage_error() {
+	claim "a misspelt group, or a test pattern that matches nothing, exits 2 and names the groups; no KTAP plan"
+	scratch
+	mixed
+	for sel in mixd mixed:nope 'mixed:pass' '*:nothing*'; do
+		runner "$sel"
+		expect_eq "$status" 2 "exit status for '$sel'"
+		grep -qF "'$sel' matches no test (groups: mixed" "$tmp/err" ||
+			fail "for '$sel' it said: $(head -n 1 "$tmp/err")"
+		[ ! -s "$tmp/out" ] || fail "for '$sel' it printed: $(cat "$tmp/out")"
+	done
+}
+
+t_one_test_or_a_pattern_runs_only_those() {
+	claim "GROUP:TEST runs that test alone, numbered 1..1"
+	scratch
+	mixed
+	group other <<'EOF'
+T_passes_too() {
+	true
+}
+EOF
+	runner mixed:passes
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" "KTAP version 1
+1..1
+ok 1 mixed: passes" "output"
+	claim "patterns select across groups, each test once, in file order"
+	runner '*:pass*' 'mixed:passes'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(grep -c '^ok' "$tmp/out")" 2 "tests run"
+	has "ok 1 mixed: passes"
+	has "ok 2 other: passes_too"
+	claim "-l lists the selection without running it"
+	runner -l 'mixed:*s'
+	expect_eq "$(cat "$tmp/out")" "mixed:passes
+mixed:fails
+mixed:skips
+mixed:hangs" "list"
+}
+
+t_a_test_the_runner_cannot_discover_is_an_error() {
+	for form in 't_spaced () {' 't_inline() { true; }' 'function t_bash {' '  t_indented() {'; do
+		claim "a group defining a test as '$form' exits 2 naming the line, and runs nothing"
+		scratch
+		printf 't_fine() {\n\ttrue\n}\n%s\n\ttrue\n}\n' "$form" | group odd
+		runner odd
+		expect_eq "$status" 2 "exit status"
+		grep -qF "tests/odd.sh: write each test as 't_name() {'" "$tmp/err" ||
+			fail "it said: $(cat "$tmp/err")"
+		grep -qF "5:$form" "$tmp/err" || fail "it did not name line 5: $(cat "$tmp/err")"
+		[ ! -s "$tmp/out" ] || fail "it printed: $(cat "$tmp/out")"
+	done
+}
+
+t_a_module_without_tests_is_an_error() {
+	claim "a top-level extra.c without tests/extra.sh: exit 2, 'module extra has no tests'"
+	scratch
+	mixed
+	touch "$tmp/s/extra.c"
+	runner mixed:passes
+	expect_eq "$status" 2 "exit status"
+	grep -q 'module extra has no tests: write tests/extra.sh' "$tmp/err" ||
+		fail "it said: $(cat "$tmp/err")"
+}
+
+# The throwaway example: a module that loads and unloads, and one test.
+write_extra() {
+	cat >"$1/extra.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A throwaway example that loads and unloads, to show that a new top-level
+ * .c is picked up everywhere.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+
+static int __init extra_init(void)
+{
+	pr_info("loaded\n");
+	return 0;
+}
+
+static void __exit extra_exit(void)
+{
+	pr_info("unloaded\n");
+}
+
+module_init(extra_init);
+module_exit(extra_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("waitq-lab");
+MODULE_DESCRIPTION("A throwaway example");
+MODULE_VERSION("1.0");
+EOF
+	sed 's/^T_/t_/' >"$1/tests/extra.sh" <<'EOF'
+# SPDX-License-Identifier: GPL-2.0
+# extra.ko loads and unloads.
+# shellcheck shell=sh disable=SC2154 # root, tmp: lib.sh
+
+T_loads_and_unloads() {
+	claim "extra.ko loads, says so, and unloads"
+	klog_mark
+	load extra
+	klog_has "extra: loaded" || fail "no 'extra: loaded' in the log"
+	unload extra
+}
+EOF
+}
+
+t_a_new_example_is_picked_up_everywhere() {
+	_found=$("$root/tools/kernel/find" 6.1) || skip "no 6.1 headers (tools/deps 6.1)"
+	kdir=$(echo "$_found" | sed -n 2p)
+	krel=$(echo "$_found" | sed -n 3p)
+	copy=$tmp/tree
+	mkdir "$copy"
+	(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$copy") || fail "copying the tree"
+	write_extra "$copy"
+
+	claim "make builds extra.ko beside the others"
+	make -s -C "$copy" modules KDIR="$kdir" >"$tmp/log" 2>&1 || fail "build: $(tail -n 5 "$tmp/log")"
+	[ -f "$copy/build/$krel/extra.ko" ] || fail "no extra.ko: $(ls "$copy/build/$krel")"
+
+	claim "make lint checks extra.c: a style error there fails checkpatch and clang-format"
+	echo 'static int extra_bad( void ){return 0;}' >>"$copy/extra.c"
+	rc=0
+	"$copy/tools/lint" checkpatch clang-format >"$tmp/lint" 2>&1 || rc=$?
+	expect_eq "$rc" 1 "lint status with the error"
+	grep -q 'FAIL checkpatch' "$tmp/lint" || fail "checkpatch passed: $(cat "$tmp/lint")"
+	grep -q 'FAIL clang-format' "$tmp/lint" || fail "clang-format passed: $(cat "$tmp/lint")"
+	grep -q 'extra\.c' "$tmp/lint" || fail "lint did not name extra.c: $(cat "$tmp/lint")"
+	write_extra "$copy"
+	"$copy/tools/lint" checkpatch clang-format shellcheck >"$tmp/lint" 2>&1 ||
+		fail "lint of the clean example: $(cat "$tmp/lint")"
+
+	claim "make install puts extra.ko in updates/ and modules.dep"
+	make -s -C "$copy" install KDIR="$kdir" INSTALL_MOD_PATH="$tmp/root" >"$tmp/log" 2>&1 ||
+		fail "make install: $(tail -n 5 "$tmp/log")"
+	grep -q '^updates/extra.ko' "$tmp/root/lib/modules/$krel/modules.dep" ||
+		fail "extra.ko not in modules.dep"
+
+	claim "tests/run.sh lists extra's test among the guest tests"
+	WAITQ_ROOT=$copy "$copy/tests/run.sh" -l >"$tmp/list" || fail "run.sh -l failed"
+	grep -qx 'extra:loads_and_unloads' "$tmp/list" || fail "not listed: $(cat "$tmp/list")"
+
+	if [ "$(id -u)" -eq 0 ] && command -v dkms >/dev/null &&
+		! dkms status | grep -q "^waitq-lab/"; then
+		claim "dkms add and build build extra.ko"
+		rm -rf "$copy/build"
+		rc=0
+		{ dkms add "$copy" && dkms build waitq-lab/1.0 -k "$krel"; } >"$tmp/log" 2>&1 || rc=$?
+		built=$(ls "/var/lib/dkms/waitq-lab/1.0/$krel/x86_64/module/" 2>/dev/null)
+		dkms remove waitq-lab/1.0 --all >/dev/null 2>&1
+		rm -rf /usr/src/waitq-lab-1.0
+		expect_eq "$rc" 0 "dkms add/build ($(tail -n 3 "$tmp/log"))"
+		echo "$built" | grep -q '^extra\.ko' || fail "DKMS built: $built"
+	else
+		note "DKMS not tried: needs root, the dkms package and no waitq-lab in DKMS already"
+	fi
+
+	claim "in the VM, tests/run.sh runs extra's test by default and it passes"
+	rc=0
+	"$copy/tools/vm" -t 300 -- 'tests/run.sh -l | grep -x extra:loads_and_unloads && tests/run.sh extra' \
+		>"$tmp/out" 2>"$tmp/err" || rc=$?
+	expect_eq "$rc" 0 "tools/vm status ($(tail -n 3 "$tmp/err"))"
+	has "ok 1 extra: loads_and_unloads"
+}
