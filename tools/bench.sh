@@ -51,6 +51,7 @@ load_sleep() {
 	insmod sleep.ko "$@"
 }
 
+start=$(cut -d' ' -f1 /proc/uptime)
 echo "meta,kernel,$(uname -r)"
 echo "meta,vcpus,$(grep -c '^processor' /proc/cpuinfo)"
 echo "meta,clocksource,$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
@@ -99,3 +100,4 @@ while [ "$rep" -le "$reps" ]; do
 done
 rmmod sleep
 rmmod sleepy
+echo "meta,seconds,$(awk -v s="$start" '{ printf "%.0f", $1 - s }' /proc/uptime)"
