@@ -51,10 +51,19 @@ load_sleep() {
 	insmod sleep.ko "$@"
 }
 
+# With tsc=reliable the kernel moves from tsc-early to tsc a second or so
+# after boot: start once it has (both are read in the vDSO).
+clock=/sys/devices/system/clocksource/clocksource0/current_clocksource
+i=0
+while [ "$(cat "$clock")" = tsc-early ] && [ "$i" -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
 start=$(cut -d' ' -f1 /proc/uptime)
 echo "meta,kernel,$(uname -r)"
 echo "meta,vcpus,$(grep -c '^processor' /proc/cpuinfo)"
-echo "meta,clocksource,$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "meta,clocksource,$(cat "$clock")"
 echo "meta,cmdline,$(cat /proc/cmdline)"
 echo "meta,reps,$reps"
 echo "rep,group,prim,test,n,hold_ms,metric,value"
@@ -100,4 +109,5 @@ while [ "$rep" -le "$reps" ]; do
 done
 rmmod sleep
 rmmod sleepy
+echo "meta,clocksource_end,$(cat "$clock")"
 echo "meta,seconds,$(awk -v s="$start" '{ printf "%.0f", $1 - s }' /proc/uptime)"
