@@ -60,8 +60,13 @@ demo:
 shell:
 	tools/vm -k $(KVER) -i
 
+# One boot (TSC as the clock: see tools/bench.sh), then tables and plots.
 bench:
-	tools/vm -k $(KVER) -t 600 -- tools/bench.sh
+	@tools/deps bench
+	@mkdir -p build/bench
+	APPEND=tsc=reliable tools/vm -k $(KVER) -t 600 -- tools/bench.sh \
+		>build/bench/raw.txt
+	tools/bench-report build/bench/raw.txt build/bench
 
 lint:
 	tools/lint
@@ -91,7 +96,7 @@ help:
 	@echo '  make check-all        the whole suite on 6.1, 6.12, rt, debug and kcsan'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
-	@echo '  make bench            the thundering herd: context switches per opener, both modes'
+	@echo '  make bench            sleepy and /proc/sleep against the kernel'"'"'s primitives: build/bench/'
 	@echo '  make mutants          each original bug put back: its tests must fail (tests/mutants/)'
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format, shellcheck'
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'

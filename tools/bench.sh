@@ -1,29 +1,113 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: the thundering herd of /proc/sleep, measured in one run.
-# For 8, 32 and 64 openers queued behind a holder, each holding the file
-# 2 ms, count the voluntary context switches each spends in open(): with an
-# exclusive wait (default) and with wake_all=1. Runs as root in the VM.
+# make bench, the guest side: /dev/sleepy against eventfd, a pipe and a POSIX
+# semaphore as a token, /proc/sleep against flock, an OFD lock, a pthread
+# mutex and a plain open+close as a lock, all in one boot. Each repetition
+# runs every primitive of a configuration back to back, in an order rotated
+# from one repetition to the next, so that they are compared under the same
+# conditions. Prints CSV on stdout: "meta,KEY,VALUE" lines, then
+# "REP,GROUP,PRIM,TEST,N,HOLD_MS,METRIC,VALUE" (tests/helpers/bench.c says
+# what each metric is). tools/bench-report turns it into tables and plots.
+#
+#   tools/bench.sh [REPS]       (as root in the VM; default 5 repetitions)
 set -eu
 
 cd "$(dirname "$0")/.."
-crowd=tests/helpers/sleep_crowd
-hold_ms=2
+reps=${1:-5}
+bench=tests/helpers/bench
 
-# switches WAKE_ALL N: total voluntary context switches of N openers.
-switches() {
-	insmod sleep.ko wake_all="$1"
-	out=$("$crowd" fifo "$2" "$hold_ms")
-	rmmod sleep
-	echo "$out" | sed -n 's/^ctxsw: \([0-9]*\) .*/\1/p'
+# kmod's insmod and rmmod, as the tests use (tools/vm links them to kmod).
+insmod() { /bin/insmod "$@"; }
+rmmod() { /bin/rmmod "$@"; }
+
+# run REP ARGS...: one run of the harness, its lines prefixed with REP. A
+# run that fails (lost or doubled tokens, two holders) is reported, and the
+# benchmark goes on.
+run() {
+	_rep=$1
+	shift
+	if ! _out=$("$bench" "$@"); then
+		echo "bench: run failed: $*" >&2
+	fi
+	[ -z "$_out" ] || printf '%s\n' "$_out" | sed "s/^/$_rep,/"
 }
 
-echo "voluntary context switches per opener in open(), ${hold_ms} ms holds"
-printf '%8s %10s %10s %8s\n' openers exclusive wake_all ratio
-for n in 8 32 64; do
-	one=$(switches 0 "$n")
-	all=$(switches 1 "$n")
-	awk -v n="$n" -v one="$one" -v all="$all" 'BEGIN {
-		printf "%8d %10.1f %10.1f %7.1fx\n", n, one / n, all / n, all / one }'
+# rotate K WORD...: the words, starting from the K-th (0-based, wrapping).
+rotate() {
+	_k=$(($1 % ($# - 1)))
+	shift
+	while [ "$_k" -gt 0 ]; do
+		_w=$1
+		shift
+		set -- "$@" "$_w"
+		_k=$((_k - 1))
+	done
+	echo "$@"
+}
+
+load_sleep() {
+	rmmod sleep 2>/dev/null || true
+	insmod sleep.ko "$@"
+}
+
+# With tsc=reliable the kernel moves from tsc-early to tsc a second or so
+# after boot: start once it has (both are read in the vDSO).
+clock=/sys/devices/system/clocksource/clocksource0/current_clocksource
+i=0
+while [ "$(cat "$clock")" = tsc-early ] && [ "$i" -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
 done
+
+start=$(cut -d' ' -f1 /proc/uptime)
+echo "meta,kernel,$(uname -r)"
+echo "meta,vcpus,$(grep -c '^processor' /proc/cpuinfo)"
+echo "meta,clocksource,$(cat "$clock")"
+echo "meta,cmdline,$(cat /proc/cmdline)"
+echo "meta,reps,$reps"
+echo "rep,group,prim,test,n,hold_ms,metric,value"
+
+insmod sleepy.ko
+load_sleep
+rep=1
+while [ "$rep" -le "$reps" ]; do
+	tokens=$(rotate "$rep" sleepy eventfd pipe sem)
+	locks=$(rotate "$rep" sleep flock ofd mutex)
+	for t in wake-same wake-cross; do
+		for p in $tokens; do
+			run "$rep" token "$p" "$t" 200
+		done
+	done
+	for n in 1 8 64; do
+		for p in $tokens; do
+			run "$rep" token "$p" burst "$n" 2000
+		done
+	done
+	for t in handoff-same handoff-cross; do
+		for p in $locks; do
+			run "$rep" lock "$p" "$t" 200
+		done
+	done
+	# No hold: the cost of the lock itself; open+close is the floor.
+	for n in 1 8 64; do
+		for p in $locks open; do
+			run "$rep" lock "$p" "$n" 0 1024
+		done
+	done
+	# 1 ms holds: every waiter sleeps; wake_all=1 shows the herd.
+	for n in 1 8 64; do
+		for p in $locks; do
+			run "$rep" lock "$p" "$n" 1 256
+		done
+		load_sleep wake_all=1
+		run "$rep" lock sleep-wake_all "$n" 1 256
+		load_sleep
+	done
+	echo "bench: repetition $rep of $reps done" >&2
+	rep=$((rep + 1))
+done
+rmmod sleep
+rmmod sleepy
+echo "meta,clocksource_end,$(cat "$clock")"
+echo "meta,seconds,$(awk -v s="$start" '{ printf "%.0f", $1 - s }' /proc/uptime)"
