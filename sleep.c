@@ -245,7 +245,8 @@ static int __init sleep_init(void)
 	proc_set_size(sleep_entry, LINE_SIZE - 1);
 
 	pr_info("/proc/%s created, close %s\n", SLEEP_NAME,
-		wake_all ? "wakes every sleeper" : "hands on to the longest sleeper");
+		wake_all ? "wakes every sleeper" :
+			   "hands on to the longest sleeper");
 	return 0;
 }
 

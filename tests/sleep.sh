@@ -328,6 +328,13 @@ t_cat_into_its_own_file_waits_for_itself_until_killed() {
 	wait_for 10 "cat to exit" ended "$pid"
 	cat $proc >"$tmp/out" || fail "cat"
 	expect_line "$tmp/out" "Last input:" "read after the self-deadlock"
+	claim "cat_nonblock $proc > $proc exits 1 at once, its 'Open would block' the message"
+	rc=0
+	# shellcheck disable=SC2094 # as above
+	"$root/tools/cat_nonblock" $proc >$proc || rc=$?
+	expect_eq "$rc" 1 "cat_nonblock exit status"
+	cat $proc >"$tmp/out" || fail "cat"
+	expect_line "$tmp/out" "Last input:Open would block" "message"
 }
 
 t_thirty_two_openers_get_the_file_once_each_in_order_without_a_herd() {

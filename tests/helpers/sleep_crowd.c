@@ -298,8 +298,9 @@ static int fifo(int n, long hold_ms, int report[2])
 	return 0;
 }
 
-/* Run SCHED_FIFO on CPU 0: children (back to SCHED_OTHER) pinned there
- * run only while this process waits.
+/*
+ * Run SCHED_FIFO on CPU 0: children (back to SCHED_OTHER) pinned there run
+ * only while this process waits.
  */
 static void fifo_on_cpu0(void)
 {
@@ -360,8 +361,7 @@ static int race(int rounds, int sig, int report[2])
 					"kill A, then release",
 			       rb.err ? "not served" : "served");
 		else
-			printf("round %d: %s: A %s after %d signal(s)\n",
-			       round,
+			printf("round %d: %s: A %s after %d signal(s)\n", round,
 			       picked ? "release, then signal" :
 					"signal, then release",
 			       ra.err ? strerrorname_np(ra.err) :
@@ -382,8 +382,7 @@ static int race(int rounds, int sig, int report[2])
 	} else {
 		printf("picked_and_signalled_kept_file: %d/%d\n", kept,
 		       (rounds + 1) / 2);
-		printf("signalled_first_got_eintr: %d/%d\n", eintr,
-		       rounds / 2);
+		printf("signalled_first_got_eintr: %d/%d\n", eintr, rounds / 2);
 	}
 	printf("next_sleeper_served: %d/%d\n", served, rounds);
 	return 0;
@@ -442,8 +441,8 @@ static int stream(int sleepers, int newcomers, int report[2])
 			close(nb);
 		}
 		if (started < n) {
-			pids[started] = start_opener(started, report[1], 0,
-						     PASS_FILE);
+			pids[started] =
+				start_opener(started, report[1], 0, PASS_FILE);
 			if (sched_setaffinity(pids[started], sizeof(cpu1),
 					      &cpu1))
 				die("newcomer on CPU 1");
@@ -480,7 +479,8 @@ int main(int argc, char *argv[])
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	holders = mmap(NULL, (MAX_WHO + 1) * sizeof(*holders),
-		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		       0);
 	if (holders == MAP_FAILED)
 		die("mmap");
 	opened = holders + 1;
