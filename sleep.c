@@ -21,7 +21,7 @@
 #define SLEEP_NAME "sleep"
 #define SLEEP_PREFIX "Last input:"
 #define MESSAGE_SIZE 80 /* 79 bytes and the terminating NUL */
-/* The longest line a read returns, its newline and a NUL. */
+/* The longest line: the prefix, 79 bytes, a newline, and a NUL. */
 #define LINE_SIZE (sizeof(SLEEP_PREFIX) + MESSAGE_SIZE)
 
 static bool wake_all;
@@ -134,13 +134,14 @@ static int sleep_open(struct inode *inode, struct file *file)
 		return -ENODEV;
 
 	/*
-	 * A free file is free for anyone: nobody is waiting for it. An
-	 * O_NONBLOCK opener gets EAGAIN whenever it is held, and so whenever
-	 * anyone sleeps for it: taking it from a sleeper's hand-off would
-	 * jump the queue, and it cannot queue without sleeping. With
-	 * wake_all every close frees the file and wakes every sleeper; the
-	 * first to run takes it, a newcomer or an O_NONBLOCK opener
-	 * included, and the others go back to sleep: the original's rule.
+	 * Without wake_all nobody waits for a free file, so whoever comes
+	 * takes it. An O_NONBLOCK opener gets EAGAIN whenever it is held, and
+	 * so whenever anyone sleeps for it: taking it from a sleeper's
+	 * hand-off would jump the queue, and it cannot queue without
+	 * sleeping. With wake_all every close frees the file and wakes every
+	 * sleeper; the first to run takes it, a newcomer or an O_NONBLOCK
+	 * opener included, and the others go back to sleep: the original's
+	 * rule.
 	 */
 	if (sleep_take())
 		ret = 0;
@@ -240,7 +241,8 @@ static int __init sleep_init(void)
 	 * procfs files report size 0, and tools that follow a file compare
 	 * its size with how far they have read: GNU tail -f would print
 	 * "file truncated" and the line again. Report the longest line
-	 * instead, so no position reached by reading exceeds the size.
+	 * instead, so no position reached by reading exceeds the size (as
+	 * kernel/configs.c sizes /proc/config.gz).
 	 */
 	proc_set_size(sleep_entry, LINE_SIZE - 1);
 
