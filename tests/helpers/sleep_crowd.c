@@ -23,9 +23,10 @@
  *	get the file.
  *
  *   sleep_crowd stream SLEEPERS NEWCOMERS
- *	SLEEPERS children queue up on CPU 0, in order. Each child that gets
- *	the file passes it to this process (SCM_RIGHTS) and exits, so this
- *	process, SCHED_FIFO on CPU 0, makes every last close, and the sleeper
+ *	SLEEPERS children queue up on CPU 0, in order. This process takes a
+ *	copy of the open file from each child that gets it (pidfd_getfd())
+ *	and kills the child, so this process, SCHED_FIFO on CPU 0, makes
+ *	every last close, and the sleeper
  *	that close picks cannot run until this process waits. Right after
  *	each close it tries an O_NONBLOCK open, then starts a newcomer on
  *	CPU 1 and spins until the newcomer sleeps in open() or has the file,
@@ -48,7 +49,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,7 +64,7 @@
 
 /* start_opener() flags */
 #define ON_CPU0 1 /* run on CPU 0, with SIGUSR1 handled */
-#define PASS_FILE 2 /* send the open file with the report, then exit */
+#define PASS_FILE 2 /* keep the file until killed, for pidfd_getfd() */
 
 /* What a child sends once its open() has returned. */
 struct report {
@@ -71,6 +73,7 @@ struct report {
 	long ctxsw; /* voluntary context switches during open() */
 	int holders; /* children holding the file, this one included */
 	int signals; /* SIGUSR1 handled by then */
+	int fd; /* the child's descriptor of the file */
 };
 
 #define MAX_WHO 1000 /* children are numbered below this */
@@ -130,71 +133,27 @@ static void wait_asleep(pid_t pid)
 	}
 }
 
-/*
- * Read one report, and the file passed with it if file is not NULL, or
- * return 0 if none came within WAIT_MS.
- */
-static int get_report_file(int fd, struct report *r, int *file)
+/* Read one report, or return 0 if none came within WAIT_MS. */
+static int get_report(int fd, struct report *r)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { r, sizeof(*r) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
 
 	if (poll(&p, 1, WAIT_MS) <= 0)
 		return 0;
-	if (file) {
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-	}
-	if (recvmsg(fd, &msg, MSG_CMSG_CLOEXEC) != sizeof(*r))
+	if (read(fd, r, sizeof(*r)) != sizeof(*r))
 		die("read report");
-	if (!file)
-		return 1;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (r->err || !cmsg || cmsg->cmsg_type != SCM_RIGHTS) {
-		fprintf(stderr, "child %d passed no file\n", r->who);
-		exit(1);
-	}
-	memcpy(file, CMSG_DATA(cmsg), sizeof(int));
 	return 1;
 }
 
-static int get_report(int fd, struct report *r)
-{
-	return get_report_file(fd, r, NULL);
-}
-
-/* Send the report, and with it the open file fd if fd >= 0. */
-static int send_report(struct report *r, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { r, sizeof(*r) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
-
-	if (fd >= 0) {
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	}
-	return sendmsg(REPORT_FD, &msg, 0) == sizeof(*r) ? 0 : -1;
-}
-
 /*
- * Child: keep only the report socket (an inherited descriptor of the file
+ * Child: keep only the report pipe (an inherited descriptor of the file
  * would hold it), open the file, report, hold it hold_ms, close it; with
- * PASS_FILE, hand the file to the parent with the report instead.
+ * PASS_FILE, wait for the parent to take the file and kill us instead.
  */
 static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct report r = { .who = who };
+	struct report r = { .who = who, .fd = -1 };
 	cpu_set_t cpu0;
 	long before;
 	pid_t pid;
@@ -216,6 +175,7 @@ static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 
 	before = voluntary_switches();
 	fd = open(FILE_PATH, O_RDONLY);
+	r.fd = fd;
 	r.ctxsw = voluntary_switches() - before;
 	r.err = fd < 0 ? errno : 0;
 	r.signals = __atomic_load_n(&signals, __ATOMIC_RELAXED);
@@ -223,10 +183,18 @@ static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 		r.holders = __atomic_add_fetch(holders, 1, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&opened[who], 1, __ATOMIC_SEQ_CST);
 	}
-	if (send_report(&r, flags & PASS_FILE ? fd : -1))
+	if (write(REPORT_FD, &r, sizeof(r)) != sizeof(r))
 		_exit(1);
-	if (fd < 0 || flags & PASS_FILE)
+	if (fd < 0)
 		_exit(0);
+	if (flags & PASS_FILE) {
+		/* Do not outlive a parent that failed: we hold the file. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
 	sleep_ms(hold_ms);
 	__atomic_sub_fetch(holders, 1, __ATOMIC_SEQ_CST);
 	close(fd);
@@ -389,6 +357,31 @@ static int race(int rounds, int sig, int report[2])
 }
 
 /*
+ * Take a copy of the child's open file, then kill the child: its exit drops
+ * its own descriptor, and ours is left the last.
+ */
+static int take_file(pid_t pid, int child_fd)
+{
+	int pidfd, fd, status;
+
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		die("pidfd_open");
+	fd = pidfd_getfd(pidfd, child_fd, 0);
+	if (fd < 0)
+		die("pidfd_getfd");
+	close(pidfd);
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+		fprintf(stderr, "child %d failed (status %#x)\n", pid, status);
+		exit(1);
+	}
+	return fd;
+}
+
+/*
  * Spin until child who (pid) sleeps in open() or has the file. Sleeping
  * here would let the sleeper that the last close picked run on CPU 0.
  */
@@ -449,13 +442,17 @@ static int stream(int sleepers, int newcomers, int report[2])
 			spin_until_queued_or_served(started, pids[started]);
 			started++;
 		}
-		if (!get_report_file(report[0], &r, &fd)) {
+		if (!get_report(report[0], &r)) {
 			fprintf(stderr, "\nonly %d of %d children served\n", k,
 				n);
 			return 1;
 		}
-		/* Its exit drops its own descriptor: ours is the last. */
-		reap(&pids[r.who], 1);
+		if (r.err || r.who < 0 || r.who >= started) {
+			fprintf(stderr, "\nchild %d: %s\n", r.who,
+				strerror(r.err));
+			return 1;
+		}
+		fd = take_file(pids[r.who], r.fd);
 		printf(" %d", r.who);
 		for (i = 0; i < r.who; i++)
 			if (!served[i])
@@ -484,9 +481,8 @@ int main(int argc, char *argv[])
 	if (holders == MAP_FAILED)
 		die("mmap");
 	opened = holders + 1;
-	/* Reports keep their boundaries and can carry an open file. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, report))
-		die("socketpair");
+	if (pipe(report))
+		die("pipe");
 
 	if (argc == 4 && !strcmp(argv[1], "fifo") && atoi(argv[2]) > 0 &&
 	    atoi(argv[2]) < MAX_WHO)
