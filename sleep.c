@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/sleep: a file that one process at a time may hold open. Other
- * openers sleep interruptibly on a wait queue and each close hands the file
- * to the longest sleeper (an exclusive wait); wake_all=1 wakes every sleeper
- * instead, to show the thundering herd. Reads return "Last input:" and the
- * last message written.
+ * openers sleep interruptibly on a wait queue, and each close hands the file
+ * straight to the longest sleeper: first come, first served, with no
+ * newcomer slipping in between. wake_all=1 wakes every sleeper instead, to
+ * show the thundering herd. Reads return "Last input:" and the last message
+ * written.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +21,8 @@
 #define SLEEP_NAME "sleep"
 #define SLEEP_PREFIX "Last input:"
 #define MESSAGE_SIZE 80 /* 79 bytes and the terminating NUL */
+/* The longest line: the prefix, 79 bytes, a newline, and a NUL. */
+#define LINE_SIZE (sizeof(SLEEP_PREFIX) + MESSAGE_SIZE)
 
 static bool wake_all;
 module_param(wake_all, bool, 0444);
@@ -29,18 +32,92 @@ static char message[MESSAGE_SIZE];
 /* Threads sharing the open file may read and write at the same time. */
 static DEFINE_MUTEX(message_lock);
 
-/* 1 while an open file description holds /proc/sleep. */
+/*
+ * 1 while an open file description holds /proc/sleep. Without wake_all it
+ * stays 1 while anyone sleeps in open(): a close with sleepers hands the
+ * file on and never frees it, under the lock of the queue below.
+ */
 static atomic_t held = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(openers);
 
+/* An opener asleep in the queue; granted once a close hands it the file. */
+struct sleep_waiter {
+	struct wait_queue_entry wait;
+	bool granted;
+};
+
 /*
- * Taking the file is the wait condition itself, so a woken sleeper either
- * gets the file or goes back to sleep: two tasks can never both see it free.
- * Acquire pairs with the release in sleep_release(), as in a lock.
+ * Taking a free file. With wake_all it is the wait condition itself, so a
+ * woken sleeper either gets the file or goes back to sleep: two tasks can
+ * never both see it free. Acquire pairs with the release in
+ * sleep_release(), as in a lock.
  */
 static bool sleep_take(void)
 {
 	return atomic_cmpxchg_acquire(&held, 0, 1) == 0;
+}
+
+/*
+ * Queue at the tail and sleep until a close hands us the file, the way
+ * kernel/locking/semaphore.c's down() waits for up(). The file is never
+ * free while we wait, so no newcomer can take it ahead of us. A sleeper
+ * that is handed the file and signalled at once keeps it: the open
+ * succeeds and the handler runs after it, and if the signal kills the
+ * process, exit closes the file, which hands it on. Only a sleeper that
+ * was not handed the file leaves the queue with -ERESTARTSYS.
+ */
+static int sleep_wait_in_line(void)
+{
+	struct sleep_waiter me = { .granted = false };
+	int ret = 0;
+
+	spin_lock_irq(&openers.lock);
+	/* The holder may have left, with nobody waiting, since we looked. */
+	if (sleep_take())
+		goto out;
+	init_waitqueue_entry(&me.wait, current);
+	__add_wait_queue_entry_tail_exclusive(&openers, &me.wait);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (me.granted)
+			break;
+		if (signal_pending(current)) {
+			__remove_wait_queue(&openers, &me.wait);
+			ret = -ERESTARTSYS;
+			break;
+		}
+		spin_unlock_irq(&openers.lock);
+		schedule();
+		spin_lock_irq(&openers.lock);
+	}
+	__set_current_state(TASK_RUNNING);
+out:
+	spin_unlock_irq(&openers.lock);
+	return ret;
+}
+
+/*
+ * The close hands the file to the longest sleeper itself, under the
+ * queue's lock: a plain wake_up() only makes the sleeper runnable, and
+ * until it ran the file would be free for any newcomer to take. The price
+ * is a context switch per acquisition under contention: the file waits
+ * for the sleeper to be scheduled even when a newcomer could use it now.
+ */
+static void sleep_hand_on(void)
+{
+	struct sleep_waiter *next;
+
+	spin_lock_irq(&openers.lock);
+	next = list_first_entry_or_null(&openers.head, struct sleep_waiter,
+					wait.entry);
+	if (next) {
+		list_del_init(&next->wait.entry);
+		next->granted = true;
+		wake_up_process(next->wait.private);
+	} else {
+		atomic_set_release(&held, 0);
+	}
+	spin_unlock_irq(&openers.lock);
 }
 
 static int sleep_open(struct inode *inode, struct file *file)
@@ -57,20 +134,23 @@ static int sleep_open(struct inode *inode, struct file *file)
 		return -ENODEV;
 
 	/*
-	 * Exclusive sleepers queue at the tail and each close wakes the head
-	 * only, so the file goes in arrival order. A sleeper that is picked
-	 * and signalled at once rechecks the condition before giving up, so
-	 * the wake-up is never lost. A newcomer can still take the file
-	 * between a close and the picked sleeper running; that sleeper then
-	 * queues again at the tail. With wake_all every close wakes every
-	 * sleeper, and all but one of them go back to sleep.
+	 * Without wake_all nobody waits for a free file, so whoever comes
+	 * takes it. An O_NONBLOCK opener gets EAGAIN whenever it is held, and
+	 * so whenever anyone sleeps for it: taking it from a sleeper's
+	 * hand-off would jump the queue, and it cannot queue without
+	 * sleeping. With wake_all every close frees the file and wakes every
+	 * sleeper; the first to run takes it, a newcomer or an O_NONBLOCK
+	 * opener included, and the others go back to sleep: the original's
+	 * rule.
 	 */
-	if (file->f_flags & O_NONBLOCK)
-		ret = sleep_take() ? 0 : -EAGAIN;
+	if (sleep_take())
+		ret = 0;
+	else if (file->f_flags & O_NONBLOCK)
+		ret = -EAGAIN;
 	else if (wake_all)
 		ret = wait_event_interruptible(openers, sleep_take());
 	else
-		ret = wait_event_interruptible_exclusive(openers, sleep_take());
+		ret = sleep_wait_in_line();
 
 	/* A failed open gets no release: drop the reference now. */
 	if (ret)
@@ -80,11 +160,12 @@ static int sleep_open(struct inode *inode, struct file *file)
 
 static int sleep_release(struct inode *inode, struct file *file)
 {
-	atomic_set_release(&held, 0);
-	if (wake_all)
+	if (wake_all) {
+		atomic_set_release(&held, 0);
 		wake_up_interruptible_all(&openers);
-	else
-		wake_up_interruptible(&openers);
+	} else {
+		sleep_hand_on();
+	}
 	/*
 	 * procfs keeps remove_proc_entry() waiting until this function has
 	 * returned, so dropping the last reference here is safe.
@@ -97,7 +178,7 @@ static int sleep_release(struct inode *inode, struct file *file)
 static ssize_t sleep_read(struct file *file, char __user *buf, size_t count,
 			  loff_t *ppos)
 {
-	char line[sizeof(SLEEP_PREFIX) + MESSAGE_SIZE];
+	char line[LINE_SIZE];
 	int len;
 
 	if (mutex_lock_interruptible(&message_lock))
@@ -156,9 +237,18 @@ static int __init sleep_init(void)
 	if (!sleep_entry)
 		return -ENOMEM;
 	proc_set_user(sleep_entry, GLOBAL_ROOT_UID, GLOBAL_ROOT_GID);
+	/*
+	 * procfs files report size 0, and tools that follow a file compare
+	 * its size with how far they have read: GNU tail -f would print
+	 * "file truncated" and the line again. Report the longest line
+	 * instead, so no position reached by reading exceeds the size (as
+	 * kernel/configs.c sizes /proc/config.gz).
+	 */
+	proc_set_size(sleep_entry, LINE_SIZE - 1);
 
-	pr_info("/proc/%s created, close wakes %s\n", SLEEP_NAME,
-		wake_all ? "every sleeper" : "one sleeper");
+	pr_info("/proc/%s created, close %s\n", SLEEP_NAME,
+		wake_all ? "wakes every sleeper" :
+			   "hands on to the longest sleeper");
 	return 0;
 }
 

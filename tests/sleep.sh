@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # sleep.ko: /proc/sleep has one holder at a time; other openers sleep
-# interruptibly and get the file one by one in arrival order; reads show
+# interruptibly and each close hands the file to the longest sleeper, so
+# openers get it in arrival order and no newcomer overtakes; reads show
 # "Last input:<message>", root's writes replace the message.
 # shellcheck shell=sh disable=SC2154 # root, helpers, tmp, spawned: lib.sh
 
 proc=/proc/sleep
 sleep_opener=$helpers/sleep_opener
+gnu_tail=/usr/bin/tail # coreutils', which the VM carries; busybox's is "tail"
 
 # opener NAME OPTION...: sleep_opener on /proc/sleep in the background,
 # its report in $tmp/NAME, its pid in $spawned.
@@ -120,6 +122,48 @@ t_tail_f_holds_the_file_and_the_next_reader_still_reads() {
 	expect_line "$tmp/out" "Last input:tailed" "cat_nonblock after tail -f"
 }
 
+# GNU tail has printed the line and sleeps waiting for inotify events
+# (read, poll or ppoll: 0, 7, 271), or has warned.
+gnu_tail_settled() {
+	[ -s "$tmp/tail.err" ] && return
+	[ -s "$tmp/tail" ] && in_state "$1" S || return 1
+	read -r _nr _ 2>/dev/null <"/proc/$1/syscall" || return 1
+	[ "$_nr" = 0 ] || [ "$_nr" = 7 ] || [ "$_nr" = 271 ]
+}
+
+# GNU tail, polling, has slept N times (once a poll), or has warned.
+gnu_tail_polled() {
+	[ -s "$tmp/tail.err" ] && return
+	[ "$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' \
+		"/proc/$1/status" 2>/dev/null)" -ge "$2" ] 2>/dev/null
+}
+
+t_gnu_tail_f_holds_the_file_and_prints_the_line_once() {
+	[ -x $gnu_tail ] || skip "no GNU tail at $gnu_tail"
+	"$gnu_tail" --version | grep -q 'GNU coreutils' || skip "$gnu_tail is not GNU's"
+	load sleep
+	echo tailed >$proc || fail "write"
+	claim "the file's size is its longest line (11 + 79 + 1 bytes): no read position exceeds it"
+	expect_eq "$(stat -c %s $proc)" 91 "size of $proc"
+	for mode in inotify polling; do
+		claim "GNU tail -f ($mode) prints the line once, warns of nothing, holds the file"
+		if [ $mode = inotify ]; then
+			spawn "$gnu_tail" -f $proc >"$tmp/tail" 2>"$tmp/tail.err"
+			wait_for 10 "GNU tail to print and sleep" gnu_tail_settled "$spawned"
+		else
+			# What tail falls back to without inotify: a stat every 0.05 s.
+			spawn "$gnu_tail" ---disable-inotify -s 0.05 -f $proc \
+				>"$tmp/tail" 2>"$tmp/tail.err"
+			wait_for 10 "GNU tail to poll 10 times" gnu_tail_polled "$spawned" 10
+		fi
+		[ ! -s "$tmp/tail.err" ] || fail "GNU tail warned: $(head -n 3 "$tmp/tail.err")"
+		expect_line "$tmp/tail" "Last input:tailed" "GNU tail's output"
+		nonblocking_open_would_block
+		kill "$spawned"
+		wait_for 10 "GNU tail to exit" ended "$spawned"
+	done
+}
+
 t_nonblocking_open_while_held_fails_with_eagain_at_once() {
 	load sleep
 	hold holder
@@ -229,6 +273,68 @@ t_woken_sleeper_hit_by_a_signal_loses_no_wakeup() {
 	expect_eq "$(report out signalled_first_got_eintr)" 10/10 "EINTR"
 	claim "in every round the next sleeper gets the file"
 	expect_eq "$(report out next_sleeper_served)" 20/20 "served"
+}
+
+t_sleeper_handed_the_file_and_killed_at_once_passes_it_on() {
+	load sleep
+	"$helpers/sleep_crowd" race 20 kill >"$tmp/out" || fail "sleep_crowd race kill failed"
+	sed 's/^/# /' "$tmp/out"
+	claim "a sleeper killed as the file is handed to it, or before, dies"
+	expect_eq "$(report out killed)" 20/20 "killed"
+	claim "in every round the next sleeper gets the file: no hand-off is lost"
+	expect_eq "$(report out next_sleeper_served)" 20/20 "served"
+	claim "the module is left with no reference"
+	expect_eq "$(refcnt sleep)" 0 "refcnt"
+}
+
+t_newcomers_never_overtake_sleepers_while_the_file_is_handed_on() {
+	load sleep
+	"$helpers/sleep_crowd" stream 8 24 >"$tmp/out" || fail "sleep_crowd stream failed"
+	claim "8 sleepers, then a newcomer right after each of 24 closes: the file goes in arrival order"
+	expect_eq "$(report out order)" "$(seq -s ' ' 0 31)" "order served"
+	expect_eq "$(report out overtakes)" 0 "acquisitions while an earlier opener waited"
+	claim "an O_NONBLOCK open right after a close with sleepers gets EAGAIN each time"
+	expect_eq "$(report out nonblocking_took_file)" 0 "O_NONBLOCK opens that took the file"
+	claim "each opener sleeps once: at most 2 voluntary switches in open()"
+	ctxsw=$(report out ctxsw)
+	total=${ctxsw% *} most=${ctxsw#* }
+	note "voluntary context switches in open(): $total in all, $most at most"
+	expect_le "$most" 2 "context switches of the worst opener"
+}
+
+t_wake_all_keeps_the_old_rule_newcomers_overtake() {
+	load sleep wake_all=1
+	"$helpers/sleep_crowd" stream 8 24 >"$tmp/out" || fail "sleep_crowd stream failed"
+	note "order: $(report out order)"
+	claim "every close frees the file: newcomers and O_NONBLOCK opens take it first"
+	note "overtakes: $(report out overtakes), O_NONBLOCK: $(report out nonblocking_took_file)"
+	expect_ge "$(report out overtakes)" 1 "overtakes"
+	expect_ge "$(report out nonblocking_took_file)" 1 "O_NONBLOCK opens that took the file"
+	claim "each of the 32 still gets the file once"
+	expect_eq "$(report out order | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+		"$(seq -s ' ' 0 31) " "openers served"
+}
+
+t_cat_into_its_own_file_waits_for_itself_until_killed() {
+	load sleep
+	claim "cat $proc > $proc: the shell's redirection holds the file, cat's open sleeps"
+	# shellcheck disable=SC2094 # reading and writing it is the point
+	spawn cat $proc >$proc
+	pid=$spawned
+	wait_for 10 "cat to sleep in open()" asleep_in_open "$pid"
+	nonblocking_open_would_block
+	claim "killing it frees the file"
+	kill "$pid"
+	wait_for 10 "cat to exit" ended "$pid"
+	cat $proc >"$tmp/out" || fail "cat"
+	expect_line "$tmp/out" "Last input:" "read after the self-deadlock"
+	claim "cat_nonblock $proc > $proc exits 1 at once, its 'Open would block' the message"
+	rc=0
+	# shellcheck disable=SC2094 # as above
+	"$root/tools/cat_nonblock" $proc >$proc || rc=$?
+	expect_eq "$rc" 1 "cat_nonblock exit status"
+	cat $proc >"$tmp/out" || fail "cat"
+	expect_line "$tmp/out" "Last input:Open would block" "message"
 }
 
 t_thirty_two_openers_get_the_file_once_each_in_order_without_a_herd() {
