@@ -61,6 +61,17 @@ shell:
 bench:
 	tools/vm -k $(KVER) -t 600 -- tools/bench.sh
 
+# A bounded hostile run (tests/stress.sh): SEED (default: random, printed
+# first) repeats a run's choices; DURATION is its length in seconds.
+.PHONY: stress
+DURATION ?= 120
+stress:
+	@seed=$(SEED); seed=$${seed:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "stress: seed $$seed, $(DURATION) s (repeat: make stress SEED=$$seed DURATION=$(DURATION))"; \
+	tools/vm -k $(KVER) -t $$(($(DURATION) + 900)) -- SEED=$$seed \
+		DURATION=$(DURATION) TEST_TIMEOUT=$$(($(DURATION) + 300)) \
+		tests/run.sh stress
+
 lint:
 	tools/lint
 
@@ -83,6 +94,7 @@ help:
 	@echo '  make check            build, boot the VM kernel (KVER=$(KVER)) and run tests/run.sh'
 	@echo '  make check KERNELS="6.1 6.12 rt debug"   the same on each kernel'
 	@echo '  make check-all        the whole suite on 6.1, 6.12, rt and debug'
+	@echo '  make stress [SEED=] [DURATION=120]   hostile processes, stress-ng and module reloads'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
 	@echo '  make bench            the thundering herd: context switches per opener, both modes'
