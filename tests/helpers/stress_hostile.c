@@ -764,19 +764,21 @@ static void spawn(struct slot *s, unsigned int gid, int index, int generation)
 /* What a task that will not stop is doing, for the log; and its children. */
 static void show_task(pid_t pid, int depth)
 {
-	static const char *const files[] = { "stat", "wchan", "stack" };
+	static const char *const files[] = { "stat", "status", "wchan", "stack" };
 	char path[64], line[512];
 	unsigned int i;
 	FILE *f;
 	int kid;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
 		f = fopen(path, "re");
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f))
-			printf("#   %d %s: %s%s", pid, files[i], line,
+			if (i != 1 || !strncmp(line, "Sig", 3) || !strncmp(line, "Shd", 3) ||
+			    !strncmp(line, "Uid", 3))
+				printf("#   %d %s: %s%s", pid, files[i], line,
 			       strchr(line, '\n') ? "" : "\n");
 		fclose(f);
 	}
@@ -996,6 +998,10 @@ int main(int argc, char **argv)
 			stop_at = now;
 			__atomic_store_n(&sh->stop, sh->stop ? sh->stop : 1,
 					 __ATOMIC_SEQ_CST);
+			/* Under TCG a busy guest can starve them for seconds. */
+			for (i = 0; i < nslots; i++)
+				if (slots[i].pid > 0)
+					setpriority(PRIO_PROCESS, slots[i].pid, -10);
 		}
 		if (!alive && stop_at)
 			break;
