@@ -6,7 +6,8 @@
  * unmapped buffers, lseek, poll, select, epoll, ioctl, mmap, fcntl(O_ASYNC),
  * flock, sendfile, fork, while a supervisor sends them signals of every kind,
  * SIGSTOP and SIGCONT included. The files may vanish and come back at any
- * moment (modules reloaded beside it): that is coped with, not an error.
+ * moment (modules reloaded beside it): that is coped with, not an error. Now
+ * and then nobody holds one of them for a second, so that its module can go.
  *
  *   stress_hostile -s SEED -t SECONDS [-w ROOT] [-n NOBODY] [-u UID:GID]
  *                  [-a MAX_PENDING] [-P PROCFILE] [-D DEVICE]
@@ -26,7 +27,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -51,6 +51,7 @@
 
 #include "helpers.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_WORKERS 64
 #define GRACE_S 60
 #define SLOW_S 5
@@ -64,15 +65,33 @@
 enum target { PROCFILE, DEVICE, NTARGETS };
 
 enum op {
-	OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE, OP_LSEEK,
-	OP_POLL, OP_SELECT, OP_EPOLL, OP_IOCTL, OP_MMAP, OP_ASYNC, OP_FCNTL,
-	OP_DUP, OP_FSTAT, OP_FLOCK, OP_SENDFILE, OP_REOPEN, OP_FORK, NOPS
+	OP_READ,
+	OP_WRITE,
+	OP_READV,
+	OP_WRITEV,
+	OP_PREAD,
+	OP_PWRITE,
+	OP_LSEEK,
+	OP_POLL,
+	OP_SELECT,
+	OP_EPOLL,
+	OP_IOCTL,
+	OP_MMAP,
+	OP_ASYNC,
+	OP_FCNTL,
+	OP_DUP,
+	OP_FSTAT,
+	OP_FLOCK,
+	OP_SENDFILE,
+	OP_REOPEN,
+	OP_FORK,
+	NOPS
 };
 
 static const char *const op_names[NOPS] = {
-	"read", "write", "readv", "writev", "pread", "pwrite", "lseek",
-	"poll", "select", "epoll", "ioctl", "mmap", "fcntl_async", "fcntl",
-	"dup", "fstat", "flock", "sendfile", "reopen", "fork",
+	"read", "write",  "readv", "writev",   "pread",	 "pwrite",	"lseek",
+	"poll", "select", "epoll", "ioctl",    "mmap",	 "fcntl_async", "fcntl",
+	"dup",	"fstat",  "flock", "sendfile", "reopen", "fork",
 };
 
 /* Shared by every process of the run (an anonymous shared mapping). */
@@ -93,16 +112,16 @@ struct shared {
 static struct shared *sh;
 static const char *paths[NTARGETS] = { "/proc/sleep", "/dev/sleepy" };
 static bool accounting;
-static uint64_t rng;
+static unsigned long long rng;
 /* A child forked by this process for OP_FORK, to wait for. */
 static pid_t child;
 
 /* Buffers: a valid one, and pages that fault. */
 static char *buf;
-static char *guard;		/* PROT_NONE */
-static char *readonly;		/* PROT_READ */
-static char *unmapped;		/* was mapped, then unmapped */
-static char *edge;		/* a valid page followed by guard */
+static char *guard; /* PROT_NONE */
+static char *readonly; /* PROT_READ */
+static char *unmapped; /* was mapped, then unmapped */
+static char *edge; /* a valid page followed by guard */
 
 static void add(long *counter, long n)
 {
@@ -120,9 +139,9 @@ static bool calm(enum target t)
 }
 
 /* splitmix64: small, good enough, and the same everywhere. */
-static uint64_t next(void)
+static unsigned long long next(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+	unsigned long long z = (rng += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -221,7 +240,7 @@ static void *pick_buffer(size_t *len)
 
 	switch (rnd(4)) {
 	case 0:
-		*len = sizes[rnd(sizeof(sizes) / sizeof(sizes[0]))];
+		*len = sizes[rnd(ARRAY_SIZE(sizes))];
 		break;
 	case 1:
 		*len = rnd(BUF_SIZE);
@@ -273,14 +292,14 @@ static void count(enum target t, bool is_read, size_t len, ssize_t ret)
 static int random_open_flags(void)
 {
 	static const int extra[] = {
-		O_NONBLOCK, O_APPEND, O_TRUNC, O_EXCL, O_NOCTTY,
-		O_SYNC, O_DSYNC, O_DIRECT, O_NOATIME, O_CLOEXEC, O_ASYNC,
-		O_NOFOLLOW, O_DIRECTORY, O_PATH, O_TMPFILE,
+		O_NONBLOCK, O_APPEND,	O_TRUNC,     O_EXCL,	O_NOCTTY,
+		O_SYNC,	    O_DSYNC,	O_DIRECT,    O_NOATIME, O_CLOEXEC,
+		O_ASYNC,    O_NOFOLLOW, O_DIRECTORY, O_PATH,	O_TMPFILE,
 	};
 	int flags = rnd(4); /* O_RDONLY, O_WRONLY, O_RDWR, and 3 */
 	unsigned int i;
 
-	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(extra); i++)
 		if (chance(i < 3 ? 25 : 4))
 			flags |= extra[i];
 	return flags;
@@ -314,7 +333,7 @@ static void fork_child(int fd, enum target t, int depth)
 	if (child)
 		return;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	rng ^= (uint64_t)getpid() << 32;
+	rng ^= (unsigned long long)getpid() << 32;
 	for (i = 0; i < n && !stopping(); i++)
 		do_op(fd, t, depth + 1);
 	_exit(0);
@@ -401,13 +420,15 @@ static void op_io(int fd, enum target t, enum op op)
 
 static void op_wait(int fd, enum op op)
 {
-	static const short events[] = { POLLIN, POLLOUT, POLLPRI, POLLRDNORM,
-					POLLWRNORM, POLLRDHUP, POLLIN | POLLOUT };
+	static const short events[] = { POLLIN,		 POLLOUT,    POLLPRI,
+					POLLRDNORM,	 POLLWRNORM, POLLRDHUP,
+					POLLIN | POLLOUT };
 	int ret = -1;
 
 	if (op == OP_POLL) {
-		struct pollfd pfd = { .fd = fd,
-				      .events = events[rnd(7)] | (short)rnd(2) };
+		struct pollfd pfd = {
+			.fd = fd, .events = events[rnd(7)] | (short)rnd(2)
+		};
 
 		ret = poll(&pfd, 1, rnd(3) ? (int)rnd(20) : -1 * chance(5));
 	} else if (op == OP_SELECT) {
@@ -428,7 +449,8 @@ static void op_wait(int fd, enum op op)
 		ret = select(fd + 1, &r, &w, &x, &tv);
 	} else {
 		static const unsigned int flags[] = { 0, EPOLLET, EPOLLONESHOT,
-						      EPOLLEXCLUSIVE, EPOLLWAKEUP };
+						      EPOLLEXCLUSIVE,
+						      EPOLLWAKEUP };
 		struct epoll_event ev = {
 			.events = (EPOLLIN | EPOLLOUT * rnd(2)) | flags[rnd(5)],
 		};
@@ -452,8 +474,14 @@ static void op_wait(int fd, enum op op)
 static void op_ioctl(int fd)
 {
 	static const unsigned long cmds[] = {
-		FIONREAD, FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX, FIOQSIZE,
-		0x5401 /* TCGETS */, 0x80086601 /* FS_IOC_GETFLAGS */,
+		FIONREAD,
+		FIONBIO,
+		FIOASYNC,
+		FIOCLEX,
+		FIONCLEX,
+		FIOQSIZE,
+		0x5401 /* TCGETS */,
+		0x80086601 /* FS_IOC_GETFLAGS */,
 	};
 	unsigned long cmd = chance(70) ? cmds[rnd(8)] : (unsigned long)next();
 	size_t len;
@@ -501,15 +529,19 @@ static void op_async(int fd)
 static void op_fcntl(int fd)
 {
 	struct flock lk = { .l_type = chance(50) ? F_RDLCK : F_WRLCK,
-			    .l_whence = SEEK_SET, .l_len = rnd(10) };
+			    .l_whence = SEEK_SET,
+			    .l_len = rnd(10) };
 	int ret, fl;
 
 	switch (rnd(6)) {
 	case 0:
 		fl = fcntl(fd, F_GETFL);
-		ret = fl < 0 ? fl : fcntl(fd, F_SETFL, fl ^ (O_NONBLOCK * rnd(2)) ^
-					  (O_APPEND * rnd(2)) ^ (O_DIRECT * chance(10)) ^
-					  (O_NOATIME * chance(10)));
+		ret = fl < 0 ? fl :
+			       fcntl(fd, F_SETFL,
+				     fl ^ (O_NONBLOCK * rnd(2)) ^
+					     (O_APPEND * rnd(2)) ^
+					     (O_DIRECT * chance(10)) ^
+					     (O_NOATIME * chance(10)));
 		break;
 	case 1:
 		ret = fcntl(fd, chance(80) ? F_SETLK : F_SETLKW, &lk);
@@ -531,16 +563,16 @@ static void op_fcntl(int fd)
 		add(&sh->succeeded[OP_FCNTL], 1);
 }
 
-static void op_misc(int fd, enum target t, enum op op, int depth)
+static void op_misc(int fd, enum target t, enum op which, int depth)
 {
 	char path[64];
 	struct stat st;
 	int ret = -1, other;
 	off_t off;
-	static const int whence[] = { SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA,
-				      SEEK_HOLE, 17 };
+	static const int whence[] = { SEEK_SET,	 SEEK_CUR,  SEEK_END,
+				      SEEK_DATA, SEEK_HOLE, 17 };
 
-	switch (op) {
+	switch (which) {
 	case OP_LSEEK:
 		off = chance(50) ? (off_t)rnd(200) - 10 : (off_t)next();
 		ret = lseek(fd, off, whence[rnd(6)]) < 0 ? -1 : 0;
@@ -559,7 +591,7 @@ static void op_misc(int fd, enum target t, enum op op, int depth)
 		break;
 	case OP_FLOCK:
 		ret = flock(fd, (chance(50) ? LOCK_SH : LOCK_EX) |
-				(chance(80) ? LOCK_NB : 0));
+					(chance(80) ? LOCK_NB : 0));
 		if (!ret && chance(70))
 			flock(fd, LOCK_UN);
 		break;
@@ -578,7 +610,8 @@ static void op_misc(int fd, enum target t, enum op op, int depth)
 		 * process: /proc/sleep waits for itself unless O_NONBLOCK.
 		 */
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		other = open(path, random_open_flags() | (chance(80) ? O_NONBLOCK : 0));
+		other = open(path, random_open_flags() |
+					   (chance(80) ? O_NONBLOCK : 0));
 		if (other >= 0) {
 			ret = 0;
 			do_op(other, t, depth + 1);
@@ -591,7 +624,7 @@ static void op_misc(int fd, enum target t, enum op op, int depth)
 		break;
 	}
 	if (ret >= 0)
-		add(&sh->succeeded[op], 1);
+		add(&sh->succeeded[which], 1);
 }
 
 static void do_op(int fd, enum target t, int depth)
@@ -669,7 +702,8 @@ static void worker(unsigned int uid, unsigned int gid)
 	if (uid) {
 		for (i = 0; i < 2; i++) {
 			kept_t[i] = accounting ? DEVICE : rnd(NTARGETS);
-			kept[i] = open_target(kept_t[i], random_open_flags() & ~O_PATH);
+			kept[i] = open_target(kept_t[i],
+					      random_open_flags() & ~O_PATH);
 		}
 		if (become(uid, gid))
 			_exit(3);
@@ -680,7 +714,8 @@ static void worker(unsigned int uid, unsigned int gid)
 		_exit(0);
 
 	while (sessions-- > 0 && !stopping()) {
-		enum target t = accounting && chance(75) ? DEVICE : rnd(NTARGETS);
+		enum target t = accounting && chance(75) ? DEVICE :
+							   rnd(NTARGETS);
 		int slot = rnd(4), fd, n = 1 + rnd(16);
 
 		for (i = 0; i < 4; i++) {
@@ -721,13 +756,13 @@ static void worker(unsigned int uid, unsigned int gid)
 struct slot {
 	pid_t pid;
 	unsigned int uid;
-	long cont_at;	/* when to SIGCONT it, or 0 */
-	long gone_at;	/* when it was seen to end after the stop */
+	long cont_at; /* when to SIGCONT it, or 0 */
+	long gone_at; /* when it was seen to end after the stop */
 };
 
 static struct slot slots[MAX_WORKERS];
 static int nslots;
-static uint64_t seed;
+static unsigned long long seed;
 static long deaths_by_signal, respawns, signals_sent;
 static long stop_signals_sent;
 
@@ -746,7 +781,8 @@ static void spawn(struct slot *s, unsigned int gid, int index, int generation)
 	if (!pid) {
 		/* Below the supervisor and the reload loops, to leave them CPU. */
 		setpriority(PRIO_PROCESS, 0, 5);
-		rng = seed ^ ((uint64_t)index << 48) ^ ((uint64_t)generation << 20);
+		rng = seed ^ ((unsigned long long)index << 48) ^
+		      ((unsigned long long)generation << 20);
 		next();
 		random_dispositions();
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -764,7 +800,8 @@ static void spawn(struct slot *s, unsigned int gid, int index, int generation)
 /* What a task that will not stop is doing, for the log; and its children. */
 static void show_task(pid_t pid, int depth)
 {
-	static const char *const files[] = { "stat", "status", "wchan", "stack" };
+	static const char *const files[] = { "stat", "status", "wchan",
+					     "stack" };
 	char path[64], line[512];
 	unsigned int i;
 	FILE *f;
@@ -776,10 +813,11 @@ static void show_task(pid_t pid, int depth)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f))
-			if (i != 1 || !strncmp(line, "Sig", 3) || !strncmp(line, "Shd", 3) ||
+			if (i != 1 || !strncmp(line, "Sig", 3) ||
+			    !strncmp(line, "Shd", 3) ||
 			    !strncmp(line, "Uid", 3))
 				printf("#   %d %s: %s%s", pid, files[i], line,
-			       strchr(line, '\n') ? "" : "\n");
+				       strchr(line, '\n') ? "" : "\n");
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
@@ -799,14 +837,15 @@ static long drain(void)
 	int fd = open(paths[DEVICE], O_RDONLY | O_NONBLOCK);
 
 	if (fd < 0) {
-		printf("# FAIL: cannot open %s to drain it: %s\n", paths[DEVICE],
-		       strerror(errno));
+		printf("# FAIL: cannot open %s to empty it: %s\n",
+		       paths[DEVICE], strerror(errno));
 		return -1;
 	}
 	while (read(fd, &c, 1) >= 0)
 		n++;
 	if (errno != EAGAIN) {
-		printf("# FAIL: draining %s: %s\n", paths[DEVICE], strerror(errno));
+		printf("# FAIL: emptying %s: %s\n", paths[DEVICE],
+		       strerror(errno));
 		n = -1;
 	}
 	close(fd);
@@ -819,7 +858,8 @@ static void report(void)
 
 	for (t = 0; t < NTARGETS; t++)
 		printf("# %s: %ld opens, %ld failed (%ld while it was gone)\n",
-		       paths[t], sh->opens[t], sh->open_errors[t], sh->vanished[t]);
+		       paths[t], sh->opens[t], sh->open_errors[t],
+		       sh->vanished[t]);
 	printf("# calls (succeeded):");
 	for (op = 0; op < NOPS; op++)
 		printf(" %s %ld (%ld)", op_names[op], sh->calls[op],
@@ -836,7 +876,8 @@ static void harass(long now)
 	int i;
 
 	for (i = 0; i < nslots; i++) {
-		if (slots[i].pid > 0 && slots[i].cont_at && now >= slots[i].cont_at) {
+		if (slots[i].pid > 0 && slots[i].cont_at &&
+		    now >= slots[i].cont_at) {
 			kill(slots[i].pid, SIGCONT);
 			slots[i].cont_at = 0;
 		}
@@ -870,7 +911,8 @@ static void weather(long now)
 		change_at = now + 1500 + rnd(2500);
 		return;
 	}
-	__atomic_store_n(&sh->calm, 1 << (accounting ? PROCFILE : rnd(NTARGETS)),
+	__atomic_store_n(&sh->calm,
+			 1 << (accounting ? PROCFILE : rnd(NTARGETS)),
 			 __ATOMIC_SEQ_CST);
 	change_at = now + 500 + rnd(1000);
 	/* Out of sleeping opens, which hold the module too. */
@@ -894,7 +936,7 @@ static int reap(long now, long deadline, unsigned int gid, int *generation)
 			if (WIFSIGNALED(status)) {
 				deaths_by_signal++;
 				if (accounting) {
-					printf("# FAIL: worker %d killed by signal %d in the accounting run\n",
+					printf("# FAIL: worker %d killed by signal %d\n",
 					       pid, WTERMSIG(status));
 					sh->stop = 2;
 				}
@@ -910,10 +952,11 @@ static int reap(long now, long deadline, unsigned int gid, int *generation)
 	return alive;
 }
 
-static int usage(const char *argv0)
+static int bad_usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s -s SEED -t SECONDS [-w ROOT] [-n NOBODY] [-u UID:GID] [-a MAX_PENDING] [-P PROCFILE] [-D DEVICE]\n",
+		"usage: %s -s SEED -t SECONDS [-w ROOT] [-n NOBODY] [-u UID:GID]\n"
+		"       [-a MAX_PENDING] [-P PROCFILE] [-D DEVICE]\n",
 		argv0);
 	return 2;
 }
@@ -942,7 +985,7 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			if (sscanf(optarg, "%u:%u", &uid, &gid) != 2)
-				return usage(argv[0]);
+				return bad_usage(argv[0]);
 			break;
 		case 'a':
 			accounting = true;
@@ -955,13 +998,13 @@ int main(int argc, char **argv)
 			paths[DEVICE] = optarg;
 			break;
 		default:
-			return usage(argv[0]);
+			return bad_usage(argv[0]);
 		}
 	}
 	nslots = roots + nobodies;
 	if (optind != argc || seconds <= 0 || roots < 0 || nobodies < 0 ||
 	    nslots < 1 || nslots > MAX_WORKERS || !uid)
-		return usage(argv[0]);
+		return bad_usage(argv[0]);
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -976,11 +1019,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGPIPE, &sa, NULL);
 	rng = seed;
-	printf("# stress_hostile: seed %" PRIu64 ", %ld s, %d root and %d uid %u workers%s\n",
+	printf("# stress_hostile: seed %llu, %ld s, %d root and %d uid %u workers%s\n",
 	       seed, seconds, roots, nobodies, uid,
 	       accounting ? ", accounting run" : "");
 	if (accounting && drain() != 0) {
-		printf("# FAIL: %s had writes pending before the run\n", paths[DEVICE]);
+		printf("# FAIL: %s had writes pending before the run\n",
+		       paths[DEVICE]);
 		return 1;
 	}
 
@@ -1001,7 +1045,8 @@ int main(int argc, char **argv)
 			/* Under TCG a busy guest can starve them for seconds. */
 			for (i = 0; i < nslots; i++)
 				if (slots[i].pid > 0)
-					setpriority(PRIO_PROCESS, slots[i].pid, -10);
+					setpriority(PRIO_PROCESS, slots[i].pid,
+						    -10);
 		}
 		if (!alive && stop_at)
 			break;
@@ -1056,12 +1101,13 @@ int main(int argc, char **argv)
 	if (accounting) {
 		long pending = drain();
 
-		printf("# %s: %ld writes accepted, %ld reads released, %ld pending (max_pending %ld)\n",
+		printf("# %s: %ld writes accepted, %ld reads released, %ld pending (max %ld)\n",
 		       paths[DEVICE], sh->accepted, sh->released, pending,
 		       max_pending);
 		if (pending < 0 || sh->accepted != sh->released + pending) {
-			printf("# FAIL: %s lost or invented writes: %ld accepted != %ld released + %ld pending\n",
-			       paths[DEVICE], sh->accepted, sh->released, pending);
+			printf("# FAIL: %s: %ld accepted != %ld released + %ld pending\n",
+			       paths[DEVICE], sh->accepted, sh->released,
+			       pending);
 			failed = true;
 		}
 		if (pending > max_pending) {
@@ -1070,11 +1116,11 @@ int main(int argc, char **argv)
 			failed = true;
 		}
 		if (!sh->accepted || !sh->released) {
-			printf("# FAIL: no write accepted or no read released: nothing was tested\n");
+			printf("# FAIL: no write accepted or read released\n");
 			failed = true;
 		}
 	}
 	if (failed)
-		printf("# FAIL: repeat with SEED=%" PRIu64 "\n", seed);
+		printf("# FAIL: repeat with SEED=%llu\n", seed);
 	return failed;
 }
