@@ -354,8 +354,10 @@ static void reap_child(void)
 			child = 0;
 			break;
 		}
-		if (now_ms() - start > 200 || stopping())
+		if (now_ms() - start > 200 || stopping()) {
+			kill(child, SIGCONT);
 			kill(child, stopping() ? SIG_STOPNOW : SIG_NUDGE);
+		}
 		sleep_ms(10);
 	}
 }
@@ -516,9 +518,12 @@ static void op_async(int fd)
 
 	if (fl < 0)
 		return;
-	if (accounting || chance(50))
-		while (stops_a_process(sig) || sig == SIGKILL)
-			sig = random_signal();
+	/*
+	 * Never a signal that stops: nobody would continue a child stopped by
+	 * its own SIGIO. SIGKILL only where a death is expected.
+	 */
+	while (stops_a_process(sig) || (sig == SIGKILL && accounting))
+		sig = random_signal();
 	fcntl(fd, F_SETOWN, chance(80) ? getpid() : 0);
 	if (chance(50))
 		fcntl(fd, F_SETSIG, chance(50) ? 0 : sig);
