@@ -7,7 +7,7 @@
  * flock, sendfile, fork, while a supervisor sends them signals of every kind,
  * SIGSTOP and SIGCONT included. The files may vanish and come back at any
  * moment (modules reloaded beside it): that is coped with, not an error. Now
- * and then nobody holds one of them for a second, so that its module can go.
+ * and then nobody holds one of them for a while, so that its module can go.
  *
  *   stress_hostile -s SEED -t SECONDS [-w ROOT] [-n NOBODY] [-u UID:GID]
  *                  [-a MAX_PENDING] [-P PROCFILE] [-D DEVICE]
@@ -900,26 +900,27 @@ static void harass(long now)
 }
 
 /*
- * Now and then, for about a second, nobody holds one of the files, so that
- * the reload loops beside this can unload its module and the file vanishes
- * under the workers. The accounting run's device stays.
+ * Now and then nobody holds one of the files, until it is gone or for 3 s at
+ * most, so that the reload loops beside this can unload its module and the
+ * file vanishes under the workers. The accounting run's device stays.
  */
 static void weather(long now)
 {
 	static long change_at;
+	static enum target quiet;
+	int calm_now = __atomic_load_n(&sh->calm, __ATOMIC_SEQ_CST);
 	int i;
 
-	if (now < change_at)
-		return;
-	if (sh->calm) {
+	if (calm_now && (now >= change_at || access(paths[quiet], F_OK))) {
 		__atomic_store_n(&sh->calm, 0, __ATOMIC_SEQ_CST);
-		change_at = now + 1500 + rnd(2500);
+		change_at = now + 1000 + rnd(2000);
 		return;
 	}
-	__atomic_store_n(&sh->calm,
-			 1 << (accounting ? PROCFILE : rnd(NTARGETS)),
-			 __ATOMIC_SEQ_CST);
-	change_at = now + 500 + rnd(1000);
+	if (calm_now || now < change_at)
+		return;
+	quiet = accounting ? PROCFILE : rnd(NTARGETS);
+	__atomic_store_n(&sh->calm, 1 << quiet, __ATOMIC_SEQ_CST);
+	change_at = now + 3000;
 	/* Out of sleeping opens, which hold the module too. */
 	for (i = 0; i < nslots; i++)
 		if (slots[i].pid > 0)
