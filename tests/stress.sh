@@ -67,12 +67,19 @@ start_reloads() {
 	done
 }
 
-# stop_reloads MODULE...: stop the loops, then each must have loaded and
-# unloaded its module at least once while the hostile run went on.
+# stop_reloads MODULE...: stop the loops and wait for them (a failing test
+# must not leave an insmod running into the next one).
 stop_reloads() {
 	touch "$tmp/stop"
 	for _m; do
 		wait_for 30 "the $_m reload loop to stop" test -s "$tmp/reload.$_m"
+	done
+}
+
+# reloads_happened MODULE...: each loop loaded and unloaded its module at
+# least once while the hostile run went on.
+reloads_happened() {
+	for _m; do
 		read -r _loads _unloads _refused <"$tmp/reload.$_m"
 		note "$_m: $_loads loads, $_unloads unloads, $_refused rmmods refused"
 		expect_ge "$_loads" 1 "$_m loads"
@@ -80,11 +87,12 @@ stop_reloads() {
 	done
 }
 
-# hostile ARGS...: stress_hostile with the seed; its verdict is the test's.
+# hostile ARGS...: stress_hostile with the seed; its exit status is left in
+# $hostile_status.
 hostile() {
 	spawn "$helpers/stress_hostile" -s "$seed" "$@"
 	wait_status "$spawned"
-	[ "$status" -eq 0 ] || stress_fail "stress_hostile exited with $status"
+	hostile_status=$status
 }
 
 t_hostile_processes_stress_ng_and_reloads_of_every_module_break_nothing() {
@@ -106,7 +114,9 @@ t_hostile_processes_stress_ng_and_reloads_of_every_module_break_nothing() {
 	hostile -t "$_s"
 	stop_reloads sleep completions sleepy io_wait_event
 	wait_status "$_ng"
+	[ "$hostile_status" -eq 0 ] || stress_fail "stress_hostile exited with $hostile_status"
 	[ "$status" -eq 0 ] || stress_fail "stress-ng exited with $status"
+	reloads_happened sleep completions sleepy io_wait_event
 }
 
 t_sleepy_loses_no_write_under_signals_stops_forks_and_reloads_of_the_others() {
@@ -118,6 +128,8 @@ t_sleepy_loses_no_write_under_signals_stops_forks_and_reloads_of_the_others() {
 	start_reloads sleep completions io_wait_event
 	hostile -t "$_s" -w 6 -n 2 -a "$_max"
 	stop_reloads sleep completions io_wait_event
+	[ "$hostile_status" -eq 0 ] || stress_fail "stress_hostile exited with $hostile_status"
+	reloads_happened sleep completions io_wait_event
 }
 
 t_every_file_behaves_as_before_after_the_hostile_runs() {
