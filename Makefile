@@ -68,6 +68,17 @@ bench:
 		>build/bench/raw.txt
 	tools/bench-report build/bench/raw.txt build/bench
 
+# A bounded hostile run (tests/stress.sh): SEED (default: random, printed
+# first) repeats a run's choices; DURATION is its length in seconds.
+.PHONY: stress
+DURATION ?= 120
+stress:
+	@seed=$(SEED); seed=$${seed:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "stress: seed $$seed, $(DURATION) s (repeat: make stress SEED=$$seed DURATION=$(DURATION))"; \
+	tools/vm -k $(KVER) -t $$(($(DURATION) + 900)) -- SEED=$$seed \
+		DURATION=$(DURATION) TEST_TIMEOUT=$$(($(DURATION) + 300)) \
+		tests/run.sh stress
+
 lint:
 	tools/lint
 
@@ -94,6 +105,7 @@ help:
 	@echo '  make check KERNELS="6.1 6.12 rt debug"   the same on each kernel'
 	@echo "  make check T='sleep:rmmod_*'   only the tests that match (see tests/run.sh)"
 	@echo '  make check-all        the whole suite on 6.1, 6.12, rt, debug and kcsan'
+	@echo '  make stress [SEED=] [DURATION=120]   hostile processes, stress-ng and module reloads'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
 	@echo '  make bench            sleepy and /proc/sleep against the kernel'"'"'s primitives: build/bench/'

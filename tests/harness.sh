@@ -124,6 +124,24 @@ mixed:skips
 mixed:hangs" "list"
 }
 
+t_a_group_on_request_runs_only_when_named() {
+	claim "a group with '# on request' is left out of the default run and runs when named"
+	scratch
+	group always <<'EOF'
+T_runs() {
+	true
+}
+EOF
+	printf '# on request\nT_long() {\n\ttrue\n}\n' | group slow
+	runner -w host
+	expect_eq "$status" 0 "exit status of the default run"
+	has "ok 1 always: runs"
+	! grep -q 'slow' "$tmp/out" || fail "the default run ran the group on request: $(cat "$tmp/out")"
+	runner -w host slow
+	expect_eq "$status" 0 "exit status when named"
+	has "ok 1 slow: long"
+}
+
 t_a_test_the_runner_cannot_discover_is_an_error() {
 	for form in 't_spaced () {' 't_inline() { true; }' 'function t_bash {' '  t_indented() {'; do
 		claim "a group defining a test as '$form' exits 2 naming the line, and runs nothing"

@@ -10,7 +10,8 @@
 #
 # A group runs in the guest (the VM, or a machine you test on) unless its
 # file has a line `# runs-on: host` (build-host only: it loads no module) or
-# `# runs-on: host guest` (both).
+# `# runs-on: host guest` (both). A group with a line `# on request` (stress:
+# minutes long) runs only when a selector names it.
 #
 #   tests/run.sh [-l] [-w host|guest] [SELECTOR...]
 #
@@ -103,6 +104,7 @@ if [ $# -eq 0 ]; then
 	default=guest
 	[ "$where" != host ] || default=host
 	for group in $groups; do
+		! grep -qx '# on request' "$tests/$group.sh" || continue
 		! runs_on "$group" | grep -qw "$default" || set -- "$@" "$group"
 	done
 fi
