@@ -34,6 +34,7 @@ modules:
 	@mkdir -p $(BUILD)
 	@find $(BUILD) -maxdepth 1 \( -type l -o -name '*.ko' \) -delete
 	@ln -sf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(addsuffix .c,$(MODS))) $(BUILD)/
+	@ln -sf $(addprefix $(CURDIR)/,$(wildcard $(addsuffix _trace.h,$(MODS)))) $(BUILD)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) modules
 	@if [ "$(KDIR)" = "/lib/modules/$$(uname -r)/build" ]; then \
 		for m in $(MODS); do ln -sf $(BUILD)/$$m.ko $$m.ko; done; fi

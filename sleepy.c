@@ -16,6 +16,9 @@
 #include <linux/sched.h>
 #include <linux/wait.h>
 
+#define CREATE_TRACE_POINTS
+#include "sleepy_trace.h"
+
 /*
  * Writes are counted, not flagged, so a write that finds no reader is kept
  * for the next one. The bound stops a writer that nobody reads from growing
@@ -44,7 +47,10 @@ static DECLARE_WAIT_QUEUE_HEAD(sleepy_pollers);
  */
 static bool sleepy_take(void)
 {
-	return atomic_add_unless(&sleepy_pending, -1, 0);
+	bool took = atomic_add_unless(&sleepy_pending, -1, 0);
+
+	trace_sleepy_take(took, atomic_read(&sleepy_pending));
+	return took;
 }
 
 /*
@@ -112,6 +118,7 @@ static ssize_t sleepy_write(struct file *file, const char __user *buf,
 	/* Writes never sleep: past the bound, fail rather than wrap. */
 	if (!atomic_add_unless(&sleepy_pending, 1, max_pending))
 		return -EAGAIN;
+	trace_sleepy_write(atomic_read(&sleepy_pending));
 
 	pr_debug("%d (%s) waking a reader\n", task_pid_nr(current),
 		 current->comm);
