@@ -20,7 +20,7 @@ export WAITQ_ROOT
 timeout_s=${TEST_TIMEOUT:-120}
 modules="sleep completions sleepy io_wait_event"
 # shellcheck disable=SC2086 # a list
-[ $# -gt 0 ] || set -- cat_nonblock $modules faults
+[ $# -gt 0 ] || set -- cat_nonblock $modules trace faults
 
 list() {
 	[ ! -f "$tests/$1.sh" ] || sed -n 's/^\(t_[a-z0-9_]*\)() {$/\1/p' "$tests/$1.sh"
