@@ -30,7 +30,7 @@ t_fixed_trace_gives_its_rows_state_spans_and_arrows() {
 	expect_eq "$(drawn 'span ready')" 4 "runnable spans"
 	expect_eq "$(drawn 'span S')" 3 "S spans"
 	expect_eq "$(drawn 'span D')" 1 "D spans"
-	claim "arrows: 2 from beta to alpha, 1 from an interrupt to beta"
+	claim "arrows: 2 from beta to alpha, 1 from an interrupt to beta (while alpha ran)"
 	expect_eq "$(drawn wake)" 2 "waker-to-woken arrows"
 	expect_eq "$(drawn 'wake other')" 1 "arrows from an interrupt"
 	claim "3 module events marked, and 2 'holds the thing' spans (one open at the end)"
@@ -41,8 +41,8 @@ t_fixed_trace_gives_its_rows_state_spans_and_arrows() {
 	grep -q '>waiters=1 givers=1<' "$tmp/out/sample.svg" || fail "no parameters"
 	! grep -Eq 'href|<script|@import|url\(http' "$tmp/out/sample.svg" ||
 		fail "the SVG refers to something outside it"
-	claim "summary: alpha woken twice, once spuriously, 7.0 ms asleep; beta woken once, 1.0 ms"
-	grep -Eq '^  alpha 10 +2 +1 +7\.0  sample_take x1$' "$tmp/stdout" ||
+	claim "summary: alpha woken twice, once spuriously, 3.5 ms asleep; beta woken once, 1.0 ms"
+	grep -Eq '^  alpha 10 +2 +1 +3\.5  sample_take x1$' "$tmp/stdout" ||
 		fail "alpha's summary line: $(grep alpha "$tmp/stdout")"
 	grep -Eq '^  beta 11 +1 +0 +1\.0  ' "$tmp/stdout" ||
 		fail "beta's summary line: $(grep beta "$tmp/stdout")"
