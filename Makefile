@@ -13,6 +13,11 @@ endif
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 KVER    ?= 6.1
 KERNELS ?= $(KVER)
+# make trace: the scenarios of tools/trace.sh, and where their traces and
+# timelines go.
+SCENARIOS := sleep-one sleep-herd sleepy completions io_wait_event
+SCENARIO  ?= $(SCENARIOS)
+OUT       ?= build/trace
 
 # Each kernel gets its own build folder, so objects never mix.
 KREL  := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -59,6 +64,13 @@ demo:
 shell:
 	tools/vm -k $(KVER) -i
 
+# The traces come back from the guest (tools/vm -o); the timelines are drawn
+# on the host.
+.PHONY: trace
+trace:
+	tools/vm -k $(KVER) -t 300 -o $(OUT) -- tools/trace.sh $(SCENARIO)
+	tools/timeline.py -o $(OUT) $(addprefix $(OUT)/,$(addsuffix .txt,$(SCENARIO)))
+
 bench:
 	tools/vm -k $(KVER) -t 600 -- tools/bench.sh
 
@@ -86,6 +98,9 @@ help:
 	@echo '  make check-all        the whole suite on 6.1, 6.12, rt and debug'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
+	@echo '  make trace [SCENARIO=NAME] [OUT=DIR]   trace the examples in the VM: DIR/NAME.txt'
+	@echo '                        (ftrace text), NAME.svg (timeline) and a summary; OUT=docs/trace'
+	@echo '                        redraws the README pictures'
 	@echo '  make bench            the thundering herd: context switches per opener, both modes'
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format, shellcheck'
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'

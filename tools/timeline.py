@@ -267,9 +267,13 @@ class Trace:
         # Start the picture shortly before the first of them exists.
         starts = [start for task in rows for start, _, state in task.spans
                   if state is not None]
+        pad = (self.end - self.begin) * 0.02
         if starts and None not in starts:
-            pad = (self.end - self.begin) * 0.02
             self.begin = max(self.begin, min(starts) - pad)
+        # And end it shortly after the last of them has exited.
+        if all(task.state is None for task in rows):
+            last = max(end for task in rows for _, end, _ in task.spans)
+            self.end = max(self.begin + pad, min(self.end, last + pad))
         return rows
 
     def clipped(self, task):
