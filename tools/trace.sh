@@ -10,8 +10,9 @@
 #
 # Scenarios (default: all): sleep-one sleep-herd sleepy completions
 # io_wait_event. Recorded: sched_switch, sched_waking, sched_wakeup,
-# sched_process_fork, sched_process_exit and the module's own events, enabled
-# right after its insmod. Marker lines (tracing_mark_write: waitq-trace: ...)
+# sched_process_fork, sched_process_exit and the module's own events (for
+# completions and io_wait_event, enabled as soon as they appear, while the
+# module's init runs). Marker lines (tracing_mark_write: waitq-trace: ...)
 # name the scenario, the kernel, the parameters and the tasks to draw (a
 # regular expression for their names), and bracket what the timeline shows
 # (begin, end); "span FIRST LAST WHAT" draws WHAT from a task's event FIRST
@@ -82,6 +83,22 @@ start() {
 
 # events MODULE: record the module's own events (they exist once it is loaded).
 events() { echo 1 >"$T/events/$1/enable"; }
+
+# load_traced MODULE [PARAM=VALUE...]: insmod, turning the module's events on
+# while its init runs: they appear just before init, and a loop that never
+# sleeps sees them at once. (No kernel here can enable them before the load.)
+load_traced() {
+	_mod=$1
+	shift
+	insmod "$root/$_mod.ko" "$@" &
+	_insmod=$!
+	until [ -d "$T/events/$_mod" ]; do
+		kill -0 "$_insmod" 2>/dev/null || [ -d "$T/events/$_mod" ] ||
+			fail "insmod $_mod $* ended with no events/$_mod"
+	done
+	events "$_mod"
+	wait "$_insmod" || fail "insmod $_mod $*"
+}
 
 # end: stop, save the trace as DIR/NAME.txt.
 end() {
@@ -165,8 +182,7 @@ readers_left() {
 completions_scenario() {
 	start completions "crank_delay_ms=100" '^KThread (Crank|Flywhee)'
 	mark begin
-	load completions crank_delay_ms=100
-	events completions
+	load_traced completions crank_delay_ms=100
 	wait_for 10 "both kthreads to end" no_task_named 'KThread*'
 	end
 	unload completions
@@ -178,8 +194,7 @@ io_wait_event_scenario() {
 	klog_mark
 	start io_wait_event "interval_ms=100 threshold=3" '^io_wait_wa(ker|iter)$'
 	mark begin
-	load io_wait_event interval_ms=100 threshold=3
-	events io_wait_event
+	load_traced io_wait_event interval_ms=100 threshold=3
 	wait_for 10 "the waiter's second report" reported_twice
 	end
 	unload io_wait_event
