@@ -15,13 +15,20 @@ trace() {
 
 # task_pid: the pid in an event line's TASK-PID column (names without spaces).
 # wakeups_before_open: "PID N" for each sleep_opener that got /proc/sleep: N
-# is how often the scheduler woke it (sched_waking) before its open returned.
+# is how often the scheduler woke it (sched_waking) from a sleep in S before
+# its open returned. (PREEMPT_RT's spinlocks sleep too, shown as D: a wake-up
+# from one of those is the lock's, not the wait queue's.)
 wakeups_before_open() {
 	awk '
 	function task_pid() { p = $1; sub(/.*-/, "", p); return p }
+	/: sched_switch: / && match($0, / prev_pid=[0-9]+ /) {
+		p = substr($0, RSTART + 10, RLENGTH - 11)
+		match($0, / prev_state=[^ ]+ /)
+		state[p] = substr($0, RSTART + 12, RLENGTH - 13)
+	}
 	/: sched_waking: / && match($0, / pid=[0-9]+ /) {
 		p = substr($0, RSTART + 5, RLENGTH - 6)
-		if (!(p in opened)) woken[p]++
+		if (!(p in opened) && state[p] == "S") woken[p]++
 	}
 	$1 ~ /^sleep_opener-/ && /: sleep_open: ret=0 / {
 		p = task_pid(); opened[p] = 1; print p, woken[p] + 0
