@@ -13,6 +13,11 @@ endif
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 KVER    ?= 6.1
 KERNELS ?= $(KVER)
+# make trace: the scenarios of tools/trace.sh, and where their traces and
+# timelines go.
+SCENARIOS := sleep-one sleep-herd sleepy completions io_wait_event
+SCENARIO  ?= $(SCENARIOS)
+OUT       ?= build/trace
 
 # Each kernel gets its own build folder, so objects never mix.
 KREL  := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -36,6 +41,7 @@ modules:
 	@mkdir -p $(BUILD)
 	@find $(BUILD) -maxdepth 1 \( -type l -o -name '*.ko' \) -delete
 	@ln -sf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(addsuffix .c,$(MODS))) $(BUILD)/
+	@ln -sf $(addprefix $(CURDIR)/,$(wildcard $(addsuffix _trace.h,$(MODS)))) $(BUILD)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) modules
 	@if [ "$(KDIR)" = "/lib/modules/$$(uname -r)/build" ]; then \
 		for m in $(MODS); do ln -sf $(BUILD)/$$m.ko $$m.ko; done; fi
@@ -59,6 +65,13 @@ demo:
 
 shell:
 	tools/vm -k $(KVER) -i
+
+# The traces come back from the guest (tools/vm -o); the timelines are drawn
+# on the host.
+.PHONY: trace
+trace:
+	tools/vm -k $(KVER) -t 300 -o $(OUT) -- tools/trace.sh $(SCENARIO)
+	tools/timeline.py -o $(OUT) $(addprefix $(OUT)/,$(addsuffix .txt,$(SCENARIO)))
 
 # One boot (TSC as the clock: see tools/bench.sh), then tables and plots.
 bench:
@@ -108,6 +121,9 @@ help:
 	@echo '  make stress [SEED=] [DURATION=120]   hostile processes, stress-ng and module reloads'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
+	@echo '  make trace [SCENARIO=NAME] [OUT=DIR]   trace the examples in the VM: DIR/NAME.txt'
+	@echo '                        (ftrace text), NAME.svg (timeline) and a summary; OUT=docs/trace'
+	@echo '                        redraws the README pictures'
 	@echo '  make bench            sleepy and /proc/sleep against the kernel'"'"'s primitives: build/bench/'
 	@echo '  make mutants          each original bug put back: its tests must fail (tests/mutants/)'
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format, shellcheck'

@@ -18,6 +18,9 @@
 #include <linux/sched.h>
 #include <linux/version.h>
 
+#define CREATE_TRACE_POINTS
+#include "completions_trace.h"
+
 /*
  * The crank waits uninterruptibly (state D) and the hung-task detector
  * reports a D-state task after 120 s on Debian's kernels and after 20 s on
@@ -58,6 +61,7 @@ static int crank_fn(void *unused)
 		wait_for_completion_timeout(&unloading,
 					    msecs_to_jiffies(crank_delay_ms));
 	pr_info("Turn the crank\n");
+	trace_completions_crank_turned(crank_delay_ms);
 	complete(&crank_turned);
 	thread_done(&crank_done);
 }
@@ -65,6 +69,7 @@ static int crank_fn(void *unused)
 static int flywheel_fn(void *unused)
 {
 	wait_for_completion(&crank_turned);
+	trace_completions_flywheel_released(crank_delay_ms);
 	pr_info("Flywheel spins up\n");
 	thread_done(&flywheel_done);
 }

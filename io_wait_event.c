@@ -25,6 +25,9 @@
 #include <linux/sched.h>
 #include <linux/wait.h>
 
+#define CREATE_TRACE_POINTS
+#include "io_wait_event_trace.h"
+
 /*
  * The waiter sleeps in io_wait_event() uninterruptibly (state D), and the
  * hung-task detector reports a task that stays in D without being scheduled
@@ -82,6 +85,7 @@ static int waker_fn(void *unused)
 		pr_info("wake thread execution i value = %d\n",
 			atomic_read(&count));
 		atomic_inc(&count);
+		trace_io_wait_event_wake(atomic_read(&count));
 		wake_up(&count_wq);
 		pause_one_interval();
 	}
@@ -94,6 +98,7 @@ static int waiter_fn(void *unused)
 		io_wait_event(count_wq, passed_or_stopping());
 		if (kthread_should_stop())
 			break;
+		trace_io_wait_event_passed(atomic_read(&count), threshold);
 		pr_info("wait thread execution i value = %d\n",
 			atomic_read(&count));
 		pause_one_interval();

@@ -18,6 +18,9 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#define CREATE_TRACE_POINTS
+#include "sleep_trace.h"
+
 #define SLEEP_NAME "sleep"
 #define SLEEP_PREFIX "Last input:"
 #define MESSAGE_SIZE 80 /* 79 bytes and the terminating NUL */
@@ -152,6 +155,7 @@ static int sleep_open(struct inode *inode, struct file *file)
 	else
 		ret = sleep_wait_in_line();
 
+	trace_sleep_open(ret, file->f_flags & O_NONBLOCK);
 	/* A failed open gets no release: drop the reference now. */
 	if (ret)
 		module_put(THIS_MODULE);
@@ -160,6 +164,7 @@ static int sleep_open(struct inode *inode, struct file *file)
 
 static int sleep_release(struct inode *inode, struct file *file)
 {
+	trace_sleep_release(wake_all);
 	if (wake_all) {
 		atomic_set_release(&held, 0);
 		wake_up_interruptible_all(&openers);

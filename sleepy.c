@@ -18,6 +18,9 @@
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
 
+#define CREATE_TRACE_POINTS
+#include "sleepy_trace.h"
+
 /*
  * Writes are counted, not flagged, so a write that finds no reader is kept
  * for the next one. The bound stops a writer that nobody reads from growing
@@ -51,7 +54,10 @@ static struct fasync_struct *sleepy_async;
  */
 static int sleepy_take(void)
 {
-	return atomic_fetch_add_unless(&sleepy_pending, -1, 0);
+	int old = atomic_fetch_add_unless(&sleepy_pending, -1, 0);
+
+	trace_sleepy_take(old > 0, old ? old - 1 : 0);
+	return old;
 }
 
 /* Add one write unless max_pending are kept: the count before, or -1 if full. */
@@ -113,6 +119,7 @@ static void sleepy_taken(int old, bool slept)
 /* A write was added to a count of @old: the mirror of sleepy_taken(). */
 static void sleepy_given(int old, bool slept)
 {
+	trace_sleepy_write(old + 1);
 	if (!old && wq_has_sleeper(&sleepy_readers)) {
 		pr_debug("%d (%s) waking a reader\n", task_pid_nr(current),
 			 current->comm);

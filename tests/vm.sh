@@ -141,3 +141,15 @@ t_kvm_probe_falls_back_to_tcg_and_remembers() {
 	expect_eq "$status" 125 "exit status"
 	said "ACCEL is kvm or tcg"
 }
+
+t_files_left_in_waitq_out_come_back_with_o() {
+	claim "-o DIR: binary, CR/LF and nested files the command leaves in \$WAITQ_OUT come back byte for byte"
+	# shellcheck disable=SC2016 # expanded in the guest
+	runner "$root/tools/vm" -t 200 -o "$tmp/back" -- 'cd "$WAITQ_OUT" && mkdir -p a/b &&
+		head -c 300000 /dev/urandom >a/b/random.bin && printf "x\r\ny\n\0\n" >crlf &&
+		md5sum a/b/random.bin crlf'
+	expect_eq "$status" 0 "exit status"
+	[ -s "$tmp/back/a/b/random.bin" ] || fail "a/b/random.bin did not come back"
+	(cd "$tmp/back" && md5sum a/b/random.bin crlf) >"$tmp/host.md5"
+	expect_eq "$(cat "$tmp/host.md5")" "$(cat "$tmp/out")" "checksums on the host"
+}

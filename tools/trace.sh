@@ -1,0 +1,215 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run short scenarios of the examples with tracefs recording, as root in the
+# VM (make trace) or on a machine with the modules built. Each scenario's
+# trace, the kernel's ftrace text, goes to DIR/NAME.txt (default $WAITQ_OUT,
+# or the current folder); tools/timeline.py draws it.
+#
+#   tools/trace.sh [-d DIR] [SCENARIO...]
+#
+# Scenarios (default: all): sleep-one sleep-herd sleepy completions
+# io_wait_event. Recorded: sched_switch, sched_waking, sched_wakeup,
+# sched_process_fork, sched_process_exit and the module's own events (for
+# completions and io_wait_event, enabled as soon as they appear, while the
+# module's init runs). Marker lines (tracing_mark_write: waitq-trace: ...)
+# name the scenario, the kernel, the parameters and the tasks to draw (a
+# regular expression for their names), and bracket what the timeline shows
+# (begin, end); "span FIRST LAST WHAT" draws WHAT from a task's event FIRST
+# to its next LAST, "width N" the picture's width.
+# Exits 4 when the kernel has no tracefs (CONFIG_TRACING off).
+set -eu
+
+WAITQ_ROOT=${WAITQ_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+own_tmp=
+if [ -z "${WAITQ_TMP:-}" ]; then
+	WAITQ_TMP=$(mktemp -d)
+	own_tmp=$WAITQ_TMP
+fi
+export WAITQ_ROOT WAITQ_TMP
+# shellcheck source=tests/lib.sh
+. "$WAITQ_ROOT/tests/lib.sh"
+# shellcheck disable=SC2154 # helpers, root and tmp come from lib.sh
+
+dir=${WAITQ_OUT:-.}
+while getopts d: opt; do
+	case $opt in
+	d) dir=$OPTARG ;;
+	*) sed -n '9p' "$0" >&2; exit 64 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || set -- sleep-one sleep-herd sleepy completions io_wait_event
+mkdir -p "$dir"
+
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null || true
+if [ ! -d $T/events/sched ]; then
+	echo "trace: no tracefs with sched events here (CONFIG_TRACING off?)" >&2
+	exit 4
+fi
+
+# The scheduler's events stay enabled once enabled (tracing_on starts and
+# stops the recording): turning a tracepoint on or off patches the kernel's
+# code while other CPUs run it, and under QEMU's multi-threaded TCG a 6.12
+# guest once died of it ("Oops: int3" in try_to_wake_up()).
+finish() {
+	echo 0 >$T/tracing_on
+	if [ -f "$tmp/pids" ]; then
+		# shellcheck disable=SC2046 # one pid per line
+		kill -9 $(cat "$tmp/pids") 2>/dev/null || true
+	fi
+	[ -z "$own_tmp" ] || rm -rf "$own_tmp"
+}
+trap finish EXIT
+
+mark() { echo "waitq-trace: $*" >$T/trace_marker; }
+
+# start NAME PARAMS TASKS: start a fresh trace of the scheduler's events.
+start() {
+	name=$1
+	echo 0 >$T/tracing_on
+	echo nop >$T/current_tracer
+	echo 8192 >$T/buffer_size_kb
+	: >$T/trace
+	for e in sched_switch sched_waking sched_wakeup sched_process_fork \
+		sched_process_exit; do
+		grep -q 1 "$T/events/sched/$e/enable" ||
+			echo 1 >"$T/events/sched/$e/enable"
+	done
+	echo 1 >$T/tracing_on
+	mark "scenario $1"
+	mark "kernel $(uname -r)"
+	mark "params $2"
+	mark "tasks $3"
+}
+
+# events MODULE: record the module's own events (they exist once it is loaded).
+events() { echo 1 >"$T/events/$1/enable"; }
+
+# load_traced MODULE [PARAM=VALUE...]: insmod, turning the module's events on
+# while its init runs: they appear just before init, and a loop that never
+# sleeps sees them at once. (No kernel here can enable them before the load.)
+load_traced() {
+	_mod=$1
+	shift
+	insmod "$root/$_mod.ko" "$@" &
+	_insmod=$!
+	until [ -d "$T/events/$_mod" ]; do
+		kill -0 "$_insmod" 2>/dev/null || [ -d "$T/events/$_mod" ] ||
+			fail "insmod $_mod $* ended with no events/$_mod"
+	done
+	events "$_mod"
+	wait "$_insmod" || fail "insmod $_mod $*"
+}
+
+# end: stop, save the trace as DIR/NAME.txt.
+end() {
+	mark end
+	echo 0 >$T/tracing_on
+	cat $T/trace >"$dir/$name.txt"
+	echo "trace: $name: $(grep -vc '^#' "$dir/$name.txt") events in $dir/$name.txt"
+}
+
+asleep_in() {
+	in_state "$1" S && read -r _nr _ <"/proc/$1/syscall" && [ "$_nr" = "$2" ]
+}
+SYS_READ=0
+SYS_OPENAT=257
+
+# sleep-one / sleep-herd: a holder keeps /proc/sleep while 8 openers queue,
+# one after another; then it leaves and each opener holds the file 20 ms.
+sleep_scenario() {
+	openers=8 hold_ms=20
+	load sleep wake_all="$2"
+	# The holder is sleep_opener under another name, so ps (and the
+	# timeline) tell it apart.
+	ln -sf "$helpers/sleep_opener" "$tmp/holder"
+	start "$1" "openers=$openers hold_ms=$hold_ms wake_all=$2" '^(holder|sleep_opener)$'
+	mark "span sleep_open sleep_release holds /proc/sleep"
+	# Drawn side by side in the README.
+	mark "width 450"
+	events sleep
+	spawn "$tmp/holder" -H -1 /proc/sleep >"$tmp/holder.out"
+	holder=$spawned
+	wait_for 10 "the holder to open /proc/sleep" grep -q 'open: ok' "$tmp/holder.out"
+	pids=
+	for i in $(seq "$openers"); do
+		spawn "$helpers/sleep_opener" -H "$hold_ms" /proc/sleep >/dev/null
+		wait_for 10 "opener $i to sleep in open()" asleep_in "$spawned" $SYS_OPENAT
+		pids="$pids $spawned"
+	done
+	mark begin
+	kill -TERM "$holder"
+	for pid in $pids; do
+		wait_status "$pid"
+		expect_eq "$status" 0 "opener $pid's status"
+	done
+	end
+	unload sleep
+}
+
+# sleepy: 3 readers asleep on /dev/sleepy, then 3 writes one at a time, each
+# once the previous one's reader has returned.
+sleepy_scenario() {
+	load sleepy
+	start sleepy "readers=3 writes=3" '^(sleepy_read|sleepy_write)$'
+	events sleepy
+	readers=
+	for i in 1 2 3; do
+		spawn "$helpers/sleepy_read" /dev/sleepy >/dev/null
+		wait_for 10 "reader $i to sleep in read()" asleep_in "$spawned" $SYS_READ
+		readers="$readers $spawned"
+	done
+	mark begin
+	for i in 1 2 3; do
+		"$helpers/sleepy_write" /dev/sleepy 1 >/dev/null
+		wait_for 10 "write $i's reader to return" readers_left $((3 - i))
+	done
+	for pid in $readers; do
+		wait_status "$pid"
+	done
+	end
+	unload sleepy
+}
+readers_left() {
+	_n=0
+	for _p in $readers; do
+		gone "$_p" || _n=$((_n + 1))
+	done
+	[ "$_n" -eq "$1" ]
+}
+
+# completions: the flywheel waits while the crank waits crank_delay_ms.
+completions_scenario() {
+	start completions "crank_delay_ms=100" '^KThread (Crank|Flywhee)'
+	mark begin
+	load_traced completions crank_delay_ms=100
+	wait_for 10 "both kthreads to end" no_task_named 'KThread*'
+	end
+	unload completions
+}
+
+# io_wait_event: the waiter sleeps in D until the counter passes 3, then
+# reports twice.
+io_wait_event_scenario() {
+	klog_mark
+	start io_wait_event "interval_ms=100 threshold=3" '^io_wait_wa(ker|iter)$'
+	mark begin
+	load_traced io_wait_event interval_ms=100 threshold=3
+	wait_for 10 "the waiter's second report" reported_twice
+	end
+	unload io_wait_event
+}
+reported_twice() { [ "$(klog | grep -c 'wait thread execution')" -ge 2 ]; }
+
+for scenario; do
+	case $scenario in
+	sleep-one) sleep_scenario sleep-one N ;;
+	sleep-herd) sleep_scenario sleep-herd Y ;;
+	sleepy) sleepy_scenario ;;
+	completions) completions_scenario ;;
+	io_wait_event) io_wait_event_scenario ;;
+	*) echo "trace: no scenario '$scenario'" >&2; exit 64 ;;
+	esac
+done
