@@ -3,6 +3,7 @@
 # Host-side: tools/timeline.py draws tests/timeline-sample.txt, a small
 # hand-made trace whose rows, state spans, wake-ups and events are known, and
 # refuses broken traces with a clear error and no picture.
+# runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 sample=$root/tests/timeline-sample.txt

@@ -62,11 +62,12 @@ static int race(const char *dev, long rounds, int cpu, struct tally *t)
 int main(int argc, char *argv[])
 {
 	struct tally *t;
-	long rounds, left = 0;
+	long rounds, writes, reads, left = 0;
 	int fd, cpu, status, failed = 0;
 	char c;
 
-	if (argc != 3 || (rounds = atol(argv[2])) <= 0) {
+	rounds = argc == 3 ? atol(argv[2]) : 0;
+	if (rounds <= 0) {
 		fprintf(stderr, "usage: sleepy_race DEVICE ROUNDS\n");
 		return 2;
 	}
@@ -99,8 +100,8 @@ int main(int argc, char *argv[])
 	while (left <= 2 * rounds && read(fd, &c, 1) == 0)
 		left++;
 	close(fd);
-	printf("writes %ld reads %ld left %ld\n", t[0].writes + t[1].writes,
-	       t[0].reads + t[1].reads, left);
-	return failed || t[0].writes + t[1].writes !=
-				 t[0].reads + t[1].reads + left;
+	writes = t[0].writes + t[1].writes;
+	reads = t[0].reads + t[1].reads;
+	printf("writes %ld reads %ld left %ld\n", writes, reads, left);
+	return failed || writes != reads + left;
 }

@@ -58,7 +58,8 @@ static void __exit racy_exit(void)
 
 	for (i = 0; i < ARRAY_SIZE(racy_threads); i++)
 		kthread_stop(racy_threads[i]);
-	pr_info("counted %d\n", marked ? atomic_read(&racy_atomic) : racy_plain);
+	pr_info("counted %d\n",
+		marked ? atomic_read(&racy_atomic) : racy_plain);
 }
 
 module_init(racy_init);
