@@ -148,39 +148,6 @@ static void pin(int cpu)
 		die("sched_setaffinity");
 }
 
-/* A task's scheduler state letter from /proc/PID/stat, or 0. */
-static char task_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-/* Voluntary context switches of another task so far, or -1. */
-static long task_switches(pid_t pid)
-{
-	char path[64], line[128];
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
 /* Wait until every task in pids sleeps (state S): 0, or -1 after WAIT_MS. */
 static int wait_all_asleep(const pid_t *pids, int n)
 {
@@ -413,7 +380,7 @@ static int token_burst(struct chan *c, int n, int writes)
 		return 1;
 	}
 	for (i = 0; i < n; i++)
-		before += task_switches(pids[i]);
+		before += task_voluntary_switches(pids[i]);
 
 	t0 = now_ns();
 	for (i = 0; i < writes; i++)
@@ -425,7 +392,7 @@ static int token_burst(struct chan *c, int n, int writes)
 	if (wait_reads(writes) || wait_all_asleep(pids, n) || chan_pending(c))
 		ok = 0;
 	for (i = 0; i < n; i++)
-		after += task_switches(pids[i]);
+		after += task_voluntary_switches(pids[i]);
 	/* Counted before the kill: a killed sleepy reader passes a write on. */
 	reads = __atomic_load_n(&sh->reads, __ATOMIC_SEQ_CST);
 	kill_all(pids, n);

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,13 +23,18 @@ static inline void sleep_ms(long ms)
 		;
 }
 
-/* Voluntary context switches of this process so far, or -1. */
-static inline long voluntary_switches(void)
+/* Voluntary context switches of task pid (0: this process) so far, or -1. */
+static inline long task_voluntary_switches(pid_t pid)
 {
-	char line[128];
+	char path[64], line[128];
 	long n = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	FILE *f;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -35,6 +42,30 @@ static inline long voluntary_switches(void)
 			break;
 	fclose(f);
 	return n;
+}
+
+/* Voluntary context switches of this process so far, or -1. */
+static inline long voluntary_switches(void)
+{
+	return task_voluntary_switches(0);
+}
+
+/*
+ * The one-letter scheduler state (R, S, D...) of task pid, from the field
+ * after the ")" that ends the name in /proc/PID/stat, or '?'.
+ */
+static inline char task_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return '?';
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' ? p[2] : '?';
 }
 
 /* Become user uid and group gid, with no other groups: 0, or -1. */

@@ -97,17 +97,11 @@ static void on_usr1(int sig)
 /* Is pid sleeping (state S) inside open()? */
 static int asleep_in_open(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char path[64];
 	long nr = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	if (!p || p[2] != 'S')
+	if (task_state(pid) != 'S')
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
 	f = fopen(path, "r");

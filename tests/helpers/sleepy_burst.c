@@ -21,27 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define MAX_PIDS 64
-
-/* The one-letter scheduler state from /proc/PID/stat, or '?'. */
-static char state_of(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : '?';
-}
 
 static int pin(pid_t pid, int cpu)
 {
@@ -89,7 +71,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		return fail("cannot open the device");
 	for (i = 0; i < n; i++) {
-		if (state_of(pids[i]) != 'S')
+		if (task_state(pids[i]) != 'S')
 			return fail("a sleeper is not asleep to begin with");
 		if (pin(pids[i], 0))
 			return fail("cannot pin a sleeper to CPU 0");
@@ -104,7 +86,7 @@ int main(int argc, char **argv)
 		if (read(fd, &c, 1) != 0)
 			return fail("a read took no write");
 	for (i = 0; i < n; i++) {
-		switch (state_of(pids[i])) {
+		switch (task_state(pids[i])) {
 		case 'R':
 			woken++;
 			break;

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 /* Below the 950 ms a second that RT throttling leaves to SCHED_FIFO tasks. */
 #define SPIN_MS 800
 
@@ -45,31 +47,11 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The one-letter scheduler state from /proc/PID/stat, or '?'. */
-static char state_of(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : '?';
-}
-
 static int wait_state(pid_t pid, char want, long ms)
 {
 	long end = now_ms() + ms;
 
-	while (state_of(pid) != want) {
+	while (task_state(pid) != want) {
 		if (now_ms() > end)
 			return -1;
 		usleep(1000);
@@ -146,7 +128,7 @@ int main(int argc, char **argv)
 		return fail("cannot open the device or map memory");
 	if (pin(0, 0) || pin(a, 1))
 		return fail("cannot pin this process to CPU 0 and A to CPU 1");
-	if (state_of(a) != 'S' || state_of(b) != 'S')
+	if (task_state(a) != 'S' || task_state(b) != 'S')
 		return fail("A and B are not both asleep to begin with");
 
 	spinner = fork();
@@ -165,13 +147,13 @@ int main(int argc, char **argv)
 	else if (wait_state(a, 'R', 5000))
 		ret = fail(by_read ? "the read did not wake A" :
 				     "the write did not wake A");
-	else if (state_of(b) != 'S')
+	else if (task_state(b) != 'S')
 		ret = fail(by_read ? "the read woke B as well as A" :
 				     "the write woke B as well as A");
 	else if (kill(a, sig))
 		ret = fail("cannot signal A");
 	else if (__atomic_load_n(&sh->expired, __ATOMIC_SEQ_CST) ||
-		 state_of(a) != 'R')
+		 task_state(a) != 'R')
 		ret = fail("CPU 1 was freed before A was signalled");
 
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
