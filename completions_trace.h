@@ -11,11 +11,11 @@
 
 #include <linux/tracepoint.h>
 
-/**
- * completions_crank_turned - the crank completes crank_turned
- * @delay_ms: crank_delay_ms, what it waited first (less if cut short)
+/*
+ * Both events carry the crank's delay: one class, two events, as the kernel's
+ * own headers share a layout (DECLARE_EVENT_CLASS, then DEFINE_EVENT).
  */
-TRACE_EVENT(completions_crank_turned,
+DECLARE_EVENT_CLASS(completions_step,
 
 	TP_PROTO(unsigned int delay_ms),
 
@@ -33,24 +33,21 @@ TRACE_EVENT(completions_crank_turned,
 );
 
 /**
+ * completions_crank_turned - the crank completes crank_turned
+ * @delay_ms: crank_delay_ms, what it waited first (less if cut short)
+ */
+DEFINE_EVENT(completions_step, completions_crank_turned,
+	TP_PROTO(unsigned int delay_ms),
+	TP_ARGS(delay_ms)
+);
+
+/**
  * completions_flywheel_released - the flywheel's wait for the crank ends
  * @delay_ms: crank_delay_ms, the delay it waited behind
  */
-TRACE_EVENT(completions_flywheel_released,
-
+DEFINE_EVENT(completions_step, completions_flywheel_released,
 	TP_PROTO(unsigned int delay_ms),
-
-	TP_ARGS(delay_ms),
-
-	TP_STRUCT__entry(
-		__field(unsigned int, delay_ms)
-	),
-
-	TP_fast_assign(
-		__entry->delay_ms	= delay_ms;
-	),
-
-	TP_printk("delay_ms=%u", __entry->delay_ms)
+	TP_ARGS(delay_ms)
 );
 
 #endif /* _COMPLETIONS_TRACE_H */
