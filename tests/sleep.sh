@@ -44,7 +44,8 @@ ended() { [ ! -e "/proc/$1" ] || in_state "$1" Z; }
 
 # reported NAME: the opener's open() has returned (its last report line).
 reported() { grep -q '^signals: ' "$tmp/$1"; }
-report() { sed -n "s/^$2: //p" "$tmp/$1"; }
+# opener_said NAME KEY: the value of the line "KEY: value" in opener NAME's report.
+opener_said() { sed -n "s/^$2: //p" "$tmp/$1"; }
 
 # CPU time (utime + stime, in ticks) a process has used.
 cpu_ticks() {
@@ -169,9 +170,9 @@ t_nonblocking_open_while_held_fails_with_eagain_at_once() {
 	hold holder
 	claim "an O_NONBLOCK open of the held file fails with EAGAIN"
 	"$sleep_opener" -n $proc >"$tmp/out" && fail "O_NONBLOCK open succeeded while held"
-	expect_eq "$(report out open)" EAGAIN "O_NONBLOCK open"
+	expect_eq "$(opener_said out open)" EAGAIN "O_NONBLOCK open"
 	claim "without sleeping: no voluntary context switch in open()"
-	expect_eq "$(report out ctxsw)" 0 "context switches in open()"
+	expect_eq "$(opener_said out ctxsw)" 0 "context switches in open()"
 	claim "the failed open leaves only the holder's module reference"
 	expect_eq "$(refcnt sleep)" 1 "refcnt"
 }
@@ -199,8 +200,8 @@ t_sleeping_opener_is_in_state_s_and_restarts_without_spinning() {
 	claim "when the holder leaves, A gets the file, its handler having run once"
 	kill "$holder"
 	wait_for 10 "A to get the file" reported A
-	expect_eq "$(report A open)" ok "A's restarted open"
-	expect_eq "$(report A signals)" 1 "SIGUSR1 handled by A"
+	expect_eq "$(opener_said A open)" ok "A's restarted open"
+	expect_eq "$(opener_said A signals)" 1 "SIGUSR1 handled by A"
 }
 
 # signal_interrupts_open HOW: SIGUSR1 sent by HOW (kill or tgkill) to a
@@ -218,11 +219,11 @@ signal_interrupts_open() {
 		"$helpers/tgkill" "$pid" "$pid" "$(kill -l USR1)" || fail "tgkill"
 	fi
 	wait_for 5 "open() to return" reported A
-	expect_eq "$(report A open)" EINTR "A's open"
-	expect_eq "$(report A signals)" 1 "SIGUSR1 handled by A"
+	expect_eq "$(opener_said A open)" EINTR "A's open"
+	expect_eq "$(opener_said A signals)" 1 "SIGUSR1 handled by A"
 	claim "without spinning: a handful of voluntary context switches in open()"
-	note "voluntary context switches in the interrupted open(): $(report A ctxsw)"
-	expect_le "$(report A ctxsw)" 3 "context switches in A's open()"
+	note "voluntary context switches in the interrupted open(): $(opener_said A ctxsw)"
+	expect_le "$(opener_said A ctxsw)" 3 "context switches in A's open()"
 	claim "the holder keeps the file and the interrupted open left no module reference"
 	nonblocking_open_would_block
 	expect_eq "$(refcnt sleep)" 1 "refcnt"
@@ -230,7 +231,7 @@ signal_interrupts_open() {
 	sleeper B
 	kill "$holder"
 	wait_for 10 "B to get the file" reported B
-	expect_eq "$(report B open)" ok "B's open"
+	expect_eq "$(opener_said B open)" ok "B's open"
 }
 
 t_handled_signal_by_kill_fails_a_sleeping_open_with_eintr() {
@@ -268,11 +269,11 @@ t_woken_sleeper_hit_by_a_signal_loses_no_wakeup() {
 	"$helpers/sleep_crowd" race 20 >"$tmp/out" || fail "sleep_crowd race failed"
 	sed 's/^/# /' "$tmp/out"
 	claim "a sleeper picked by a wake-up and signalled at once keeps the file"
-	expect_eq "$(report out picked_and_signalled_kept_file)" 10/10 "kept"
+	expect_eq "$(opener_said out picked_and_signalled_kept_file)" 10/10 "kept"
 	claim "a sleeper signalled while the file is held gets EINTR"
-	expect_eq "$(report out signalled_first_got_eintr)" 10/10 "EINTR"
+	expect_eq "$(opener_said out signalled_first_got_eintr)" 10/10 "EINTR"
 	claim "in every round the next sleeper gets the file"
-	expect_eq "$(report out next_sleeper_served)" 20/20 "served"
+	expect_eq "$(opener_said out next_sleeper_served)" 20/20 "served"
 }
 
 t_sleeper_handed_the_file_and_killed_at_once_passes_it_on() {
@@ -280,9 +281,9 @@ t_sleeper_handed_the_file_and_killed_at_once_passes_it_on() {
 	"$helpers/sleep_crowd" race 20 kill >"$tmp/out" || fail "sleep_crowd race kill failed"
 	sed 's/^/# /' "$tmp/out"
 	claim "a sleeper killed as the file is handed to it, or before, dies"
-	expect_eq "$(report out killed)" 20/20 "killed"
+	expect_eq "$(opener_said out killed)" 20/20 "killed"
 	claim "in every round the next sleeper gets the file: no hand-off is lost"
-	expect_eq "$(report out next_sleeper_served)" 20/20 "served"
+	expect_eq "$(opener_said out next_sleeper_served)" 20/20 "served"
 	claim "the module is left with no reference"
 	expect_eq "$(refcnt sleep)" 0 "refcnt"
 }
@@ -291,12 +292,12 @@ t_newcomers_never_overtake_sleepers_while_the_file_is_handed_on() {
 	load sleep
 	"$helpers/sleep_crowd" stream 8 24 >"$tmp/out" || fail "sleep_crowd stream failed"
 	claim "8 sleepers, then a newcomer right after each of 24 closes: the file goes in arrival order"
-	expect_eq "$(report out order)" "$(seq -s ' ' 0 31)" "order served"
-	expect_eq "$(report out overtakes)" 0 "acquisitions while an earlier opener waited"
+	expect_eq "$(opener_said out order)" "$(seq -s ' ' 0 31)" "order served"
+	expect_eq "$(opener_said out overtakes)" 0 "acquisitions while an earlier opener waited"
 	claim "an O_NONBLOCK open right after a close with sleepers gets EAGAIN each time"
-	expect_eq "$(report out nonblocking_took_file)" 0 "O_NONBLOCK opens that took the file"
+	expect_eq "$(opener_said out nonblocking_took_file)" 0 "O_NONBLOCK opens that took the file"
 	claim "each opener sleeps once: at most 2 voluntary switches in open()"
-	ctxsw=$(report out ctxsw)
+	ctxsw=$(opener_said out ctxsw)
 	total=${ctxsw% *} most=${ctxsw#* }
 	note "voluntary context switches in open(): $total in all, $most at most"
 	expect_le "$most" 2 "context switches of the worst opener"
@@ -305,13 +306,13 @@ t_newcomers_never_overtake_sleepers_while_the_file_is_handed_on() {
 t_wake_all_keeps_the_old_rule_newcomers_overtake() {
 	load sleep wake_all=1
 	"$helpers/sleep_crowd" stream 8 24 >"$tmp/out" || fail "sleep_crowd stream failed"
-	note "order: $(report out order)"
+	note "order: $(opener_said out order)"
 	claim "every close frees the file: newcomers and O_NONBLOCK opens take it first"
-	note "overtakes: $(report out overtakes), O_NONBLOCK: $(report out nonblocking_took_file)"
-	expect_ge "$(report out overtakes)" 1 "overtakes"
-	expect_ge "$(report out nonblocking_took_file)" 1 "O_NONBLOCK opens that took the file"
+	note "overtakes: $(opener_said out overtakes), O_NONBLOCK: $(opener_said out nonblocking_took_file)"
+	expect_ge "$(opener_said out overtakes)" 1 "overtakes"
+	expect_ge "$(opener_said out nonblocking_took_file)" 1 "O_NONBLOCK opens that took the file"
 	claim "each of the 32 still gets the file once"
-	expect_eq "$(report out order | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+	expect_eq "$(opener_said out order | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
 		"$(seq -s ' ' 0 31) " "openers served"
 }
 
@@ -341,11 +342,11 @@ t_thirty_two_openers_get_the_file_once_each_in_order_without_a_herd() {
 	load sleep
 	"$helpers/sleep_crowd" fifo 32 3 >"$tmp/out" || fail "sleep_crowd fifo failed"
 	claim "32 openers that fell asleep one by one get the file in that order"
-	expect_eq "$(report out order)" "$(seq -s ' ' 0 31)" "order served"
+	expect_eq "$(opener_said out order)" "$(seq -s ' ' 0 31)" "order served"
 	claim "one holder at a time"
-	expect_eq "$(report out max_holders)" 1 "most holders at once"
+	expect_eq "$(opener_said out max_holders)" 1 "most holders at once"
 	claim "no herd: at most 5 voluntary context switches in any opener's open()"
-	ctxsw=$(report out ctxsw)
+	ctxsw=$(opener_said out ctxsw)
 	total=${ctxsw% *} most=${ctxsw#* }
 	note "voluntary context switches in open(): $total in all, $most at most"
 	expect_le "$most" 5 "context switches of the worst opener"
@@ -358,11 +359,11 @@ t_wake_all_shows_the_thundering_herd() {
 	expect_eq "$(stat -c %a /sys/module/sleep/parameters/wake_all)" 444 "mode"
 	"$helpers/sleep_crowd" fifo 32 3 >"$tmp/out" || fail "sleep_crowd fifo failed"
 	claim "each of 32 openers still gets the file once, one holder at a time"
-	expect_eq "$(report out order | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+	expect_eq "$(opener_said out order | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
 		"$(seq -s ' ' 0 31) " "openers served"
-	expect_eq "$(report out max_holders)" 1 "most holders at once"
+	expect_eq "$(opener_said out max_holders)" 1 "most holders at once"
 	claim "the herd: every close wakes every sleeper, 8+ switches per opener"
-	ctxsw=$(report out ctxsw)
+	ctxsw=$(opener_said out ctxsw)
 	total=${ctxsw% *} most=${ctxsw#* }
 	note "voluntary context switches in open(): $total in all, $most at most"
 	expect_ge "$total" $((32 * 8)) "context switches of all openers"
@@ -373,7 +374,7 @@ t_readers_never_see_a_half_written_message() {
 	claim "threads sharing the file: 20000 reads during writes are all whole"
 	"$helpers/sleep_torn" 20000 >"$tmp/out" || fail "sleep_torn failed"
 	sed 's/^/# /' "$tmp/out"
-	expect_eq "$(report out reads)" "20000 torn: 0" "torn reads"
+	expect_eq "$(opener_said out reads)" "20000 torn: 0" "torn reads"
 }
 
 t_rmmod_while_held_fails_at_once_and_the_file_keeps_working() {
@@ -406,7 +407,7 @@ t_rmmod_while_waited_on_fails_at_once_then_succeeds() {
 	claim "the sleeper gets the file when the holder leaves"
 	kill "$holder"
 	wait_for 10 "A to get the file" reported A
-	expect_eq "$(report A open)" ok "A's open"
+	expect_eq "$(opener_said A open)" ok "A's open"
 	claim "rmmod still fails while the woken sleeper holds the file"
 	rmmod_refused sleep
 	claim "once it leaves, rmmod succeeds and /proc/sleep is gone"
@@ -443,7 +444,7 @@ t_79_byte_message_round_trips_and_80_is_einval() {
 	msg79=$(repeat x 79)
 	claim "79 bytes, with or without a trailing newline, round-trip"
 	"$sleep_opener" -w "$msg79" $proc >"$tmp/out" || fail "write 79: $(cat "$tmp/out")"
-	expect_eq "$(report out write)" 79 "bytes written"
+	expect_eq "$(opener_said out write)" 79 "bytes written"
 	cat $proc >"$tmp/out"
 	expect_line "$tmp/out" "Last input:$msg79" "79-byte message"
 	echo "$msg79" >$proc || fail "echo of 79 bytes"
@@ -454,7 +455,7 @@ t_79_byte_message_round_trips_and_80_is_einval() {
 	for msg in "$(repeat y 80)" "$(repeat y 80)
 " "$(repeat y 4096)"; do
 		"$sleep_opener" -w "$msg" $proc >"$tmp/out" && fail "an oversize write succeeded"
-		expect_eq "$(report out write)" EINVAL "oversize write of ${#msg} bytes"
+		expect_eq "$(opener_said out write)" EINVAL "oversize write of ${#msg} bytes"
 	done
 	claim "the previous message is intact"
 	cat $proc >"$tmp/out"
@@ -466,7 +467,7 @@ t_empty_write_keeps_the_message_and_a_lone_newline_clears_it() {
 	echo kept >$proc
 	claim "a zero-length write() returns 0 and keeps the message"
 	"$sleep_opener" -w "" $proc >"$tmp/out" || fail "empty write: $(cat "$tmp/out")"
-	expect_eq "$(report out write)" 0 "bytes written"
+	expect_eq "$(opener_said out write)" 0 "bytes written"
 	cat $proc >"$tmp/out"
 	expect_line "$tmp/out" "Last input:kept" "after an empty write"
 	claim "writing just a newline empties the message"
@@ -480,7 +481,7 @@ t_non_root_reads_and_holds_but_cannot_write() {
 	echo "root wrote this" >$proc
 	claim "nobody (uid 65534) gets EACCES on write"
 	"$sleep_opener" -u 65534 -w intruder $proc >"$tmp/out" && fail "nobody could write"
-	expect_eq "$(report out open)" EACCES "nobody's open for writing"
+	expect_eq "$(opener_said out open)" EACCES "nobody's open for writing"
 	claim "nobody can read the message"
 	"$sleep_opener" -u 65534 -r $proc >"$tmp/out" || fail "nobody cannot read: $(cat "$tmp/out")"
 	expect_eq "$(grep -c '^read: Last input:root wrote this$' "$tmp/out")" 2 \

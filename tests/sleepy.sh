@@ -40,8 +40,8 @@ pids() {
 	done
 }
 
-# report NAME: how reader (or writer) NAME's call ended (its last line).
-report() { tail -n 1 "$tmp/$1"; }
+# ended_with NAME: how reader (or writer) NAME's call ended (its last line).
+ended_with() { tail -n 1 "$tmp/$1"; }
 
 # asleep NAME...: each reader sleeps in sleepy_read (not just anywhere).
 asleep() {
@@ -117,11 +117,17 @@ poke() {
 	_out=$("$helpers/sleepy_write" "$dev" "${1:-1}") || fail "write: $_out"
 }
 
-# try_read: an O_NONBLOCK read: EOF took a pending write, EAGAIN found none.
-try_read() { "$helpers/sleepy_read" -n "$dev"; }
+# try_read: an O_NONBLOCK read: EOF took a pending write, EAGAIN found none;
+# "slept" if it has not returned in 10 s (it must never sleep).
+try_read() { timeout 10 "$helpers/sleepy_read" -n "$dev" || say_slept $?; }
 
-# try_write: an O_NONBLOCK one-byte write: "wrote 1 of 1", or EAGAIN when full.
-try_write() { "$helpers/sleepy_write" -n "$dev" 1; }
+# try_write: an O_NONBLOCK one-byte write: "wrote 1 of 1", or EAGAIN when
+# full; "slept" as for try_read.
+try_write() { timeout 10 "$helpers/sleepy_write" -n "$dev" 1 || say_slept $?; }
+
+# say_slept STATUS: print "slept" if STATUS is timeout's (GNU: 124;
+# busybox: the command killed by SIGTERM, 143).
+say_slept() { [ "$1" -ne 124 ] && [ "$1" -ne 143 ] || echo slept; }
 
 # burst [-r READS] WRITES NAME...: sleepy_burst on the sleepers NAME...
 burst() {
@@ -158,7 +164,7 @@ t_one_write_releases_exactly_one_of_three_sleeping_readers() {
 	for r in r1 r2 r3; do
 		if returned "$r"; then
 			n=$((n + 1))
-			expect_eq "$(report "$r")" EOF "what $r's read returned"
+			expect_eq "$(ended_with "$r")" EOF "what $r's read returned"
 		else
 			left="$left $r"
 		fi
@@ -177,7 +183,7 @@ t_one_write_releases_exactly_one_of_three_sleeping_readers() {
 	# shellcheck disable=SC2086 # two reader names
 	wait_for 10 "the other two readers to return" returned $left
 	for r in $left; do
-		expect_eq "$(report "$r")" EOF "what $r's read returned"
+		expect_eq "$(ended_with "$r")" EOF "what $r's read returned"
 	done
 	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after three writes, three reads"
 }
@@ -189,13 +195,13 @@ t_a_write_before_any_reader_is_kept_for_the_next_read() {
 	claim "the next read returns at once, with EOF"
 	reader first
 	wait_for 10 "the first read to return" returned first
-	expect_eq "$(report first)" EOF "what the first read returned"
+	expect_eq "$(ended_with first)" EOF "what the first read returned"
 	claim "the read after it sleeps until the next write"
 	reader second
 	wait_for 10 "the second reader asleep" asleep second
 	poke
 	wait_for 10 "the second read to return" returned second
-	expect_eq "$(report second)" EOF "what the second read returned"
+	expect_eq "$(ended_with second)" EOF "what the second read returned"
 }
 
 t_sixteen_readers_and_sixteen_writers_started_together_balance_ten_times() {
@@ -301,7 +307,7 @@ t_exclusive_epoll_waiter_does_not_take_a_sleeping_readers_wakeup() {
 	claim "one write wakes the reader behind the exclusive epoll waiter; it is taken once"
 	poke
 	wait_for 10 "reader a to return" returned a
-	expect_eq "$(report a)" EOF "what a's read returned"
+	expect_eq "$(ended_with a)" EOF "what a's read returned"
 	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after"
 	# The poller was woken too, but if it polled again after a's read it
 	# found nothing to report and sleeps on: level-triggered, as it should.
@@ -325,7 +331,7 @@ t_zero_length_write_releases_nobody() {
 	claim "a one-byte write releases it"
 	poke
 	wait_for 10 "the reader to return" returned r
-	expect_eq "$(report r)" EOF "what the read returned"
+	expect_eq "$(ended_with r)" EOF "what the read returned"
 }
 
 t_pending_writes_are_bounded_and_fail_with_eagain_past_the_bound() {
@@ -369,12 +375,12 @@ t_handled_signal_ends_a_sleeping_read_with_eintr_and_takes_nothing() {
 	claim "SIGUSR1, handled without SA_RESTART, ends a's read with EINTR"
 	kill -USR1 "$(pid_of a)"
 	wait_for 10 "reader a to return" returned a
-	expect_eq "$(report a)" "EINTR signals=1" "what a's read returned"
+	expect_eq "$(ended_with a)" "EINTR signals=1" "what a's read returned"
 	claim "a took nothing: the next write goes to b, the reader still waiting"
 	asleep b || fail "reader b is not asleep"
 	poke
 	wait_for 10 "reader b to return" returned b
-	expect_eq "$(report b)" EOF "what b's read returned"
+	expect_eq "$(ended_with b)" EOF "what b's read returned"
 	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
 }
 
@@ -393,7 +399,7 @@ t_sa_restart_handler_resumes_the_sleeping_read() {
 	claim "the restarted read still returns EOF on a write"
 	poke
 	wait_for 10 "the reader to return" returned r
-	expect_eq "$(report r)" "EOF signals=1" "what the restarted read returned"
+	expect_eq "$(ended_with r)" "EOF signals=1" "what the restarted read returned"
 }
 
 t_stopped_reader_leaves_the_queue_and_resumes_its_read() {
@@ -407,14 +413,14 @@ t_stopped_reader_leaves_the_queue_and_resumes_its_read() {
 	wait_for 10 "reader a stopped" in_state "$(pid_of a)" T
 	poke
 	wait_for 10 "reader b to return" returned b
-	expect_eq "$(report b)" EOF "what b's read returned"
+	expect_eq "$(ended_with b)" EOF "what b's read returned"
 	in_state "$(pid_of a)" T || fail "reader a is no longer stopped"
 	claim "continued, the stopped reader sleeps in its read again, and returns on a write"
 	kill -CONT "$(pid_of a)"
 	wait_for 10 "reader a asleep again" asleep a
 	poke
 	wait_for 10 "reader a to return" returned a
-	expect_eq "$(report a)" EOF "what a's read returned"
+	expect_eq "$(ended_with a)" EOF "what a's read returned"
 	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after two writes, two reads"
 }
 
@@ -434,7 +440,7 @@ t_fatal_signal_kills_a_sleeping_reader_and_takes_nothing() {
 		claim "the next write goes to b, the reader still waiting"
 		poke
 		wait_for 10 "reader b to return" returned b
-		expect_eq "$(report b)" EOF "what b's read returned"
+		expect_eq "$(ended_with b)" EOF "what b's read returned"
 		expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
 	done
 }
@@ -449,14 +455,14 @@ t_reader_picked_by_a_write_then_signalled_still_takes_that_write() {
 	claim "a write wakes a; SIGUSR1 reaches a before it runs; a's read still takes the write"
 	"$helpers/sleepy_picked" "$dev" "$(pid_of a)" "$(pid_of b)" || fail "the race was not staged"
 	wait_for 10 "reader a to return" returned a
-	expect_eq "$(report a)" "EOF signals=1" "what a's read returned"
+	expect_eq "$(ended_with a)" "EOF signals=1" "what a's read returned"
 	claim "so no write is stranded: b sleeps on, untouched, and nothing is pending"
 	asleep b || fail "reader b is not asleep"
 	slept b 1 || fail "reader b was woken"
 	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
 	poke
 	wait_for 10 "reader b to return" returned b
-	expect_eq "$(report b)" EOF "what b's read returned"
+	expect_eq "$(ended_with b)" EOF "what b's read returned"
 }
 
 t_reader_picked_by_a_write_then_killed_leaves_that_write_to_the_next() {
@@ -473,7 +479,7 @@ t_reader_picked_by_a_write_then_killed_leaves_that_write_to_the_next() {
 	expect_eq "$status" 137 "reader a's exit status (SIGKILL)"
 	claim "so the write goes to b, once"
 	wait_for 10 "reader b to return" returned b
-	expect_eq "$(report b)" EOF "what b's read returned"
+	expect_eq "$(ended_with b)" EOF "what b's read returned"
 	expect_eq "$(try_read)" EAGAIN "O_NONBLOCK read after one write, one read"
 }
 
@@ -561,7 +567,7 @@ t_a_burst_of_writes_before_any_reader_runs_wakes_one_and_each_wakes_the_next() {
 	left=""
 	for r in $names; do
 		if returned "$r"; then
-			expect_eq "$(report "$r")" EOF "what $r's read returned"
+			expect_eq "$(ended_with "$r")" EOF "what $r's read returned"
 		else
 			left="$left $r"
 		fi
@@ -597,7 +603,7 @@ t_a_write_taken_by_a_running_reader_wakes_no_second_sleeper() {
 	wait_for 10 "a reader to return" any_returned a b
 	for r in a b; do
 		if returned "$r"; then
-			expect_eq "$(report "$r")" EOF "what $r's read returned"
+			expect_eq "$(ended_with "$r")" EOF "what $r's read returned"
 		else
 			other=$r
 		fi
@@ -644,7 +650,7 @@ t_writes_and_reads_with_nobody_asleep_call_no_wake_up() {
 	wait_for 10 "reader a asleep" asleep a
 	poke
 	wait_for 10 "reader a to return" returned a
-	expect_eq "$(report a)" EOF "what a's read returned"
+	expect_eq "$(ended_with a)" EOF "what a's read returned"
 	expect_eq "$(wake_ups)" 1 "__wake_up() calls"
 }
 
@@ -661,7 +667,7 @@ t_a_write_at_the_bound_sleeps_until_a_read_makes_room() {
 	claim "one read makes room: the sleeping write completes, so three writes are pending again"
 	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
 	wait_for 10 "the writer to return" returned w
-	expect_eq "$(report w)" "wrote 1 of 1" "what the write returned"
+	expect_eq "$(ended_with w)" "wrote 1 of 1" "what the write returned"
 	expect_eq "$(probe "$dev" 0)" "IN RDNORM" "poll after the write"
 	drain 3
 	claim "with room, poll reports writable again"
@@ -680,7 +686,7 @@ t_sleeping_writers_wait_exclusively_and_each_read_releases_one() {
 	wait_for 10 "a writer to return" any_returned w1 w2
 	for w in w1 w2; do
 		if returned "$w"; then
-			expect_eq "$(report "$w")" "wrote 1 of 1" "what $w's write returned"
+			expect_eq "$(ended_with "$w")" "wrote 1 of 1" "what $w's write returned"
 		else
 			other=$w
 		fi
@@ -692,8 +698,8 @@ t_sleeping_writers_wait_exclusively_and_each_read_releases_one() {
 	wait_for 10 "a second writer asleep" writing w3
 	expect_eq "$(burst -r 2 0 "$other" w3)" "woken 1 of 2" "writers the reads woke"
 	wait_for 10 "both writers to return" returned "$other" w3
-	expect_eq "$(report "$other")" "wrote 1 of 1" "what $other's write returned"
-	expect_eq "$(report w3)" "wrote 1 of 1" "what w3's write returned"
+	expect_eq "$(ended_with "$other")" "wrote 1 of 1" "what $other's write returned"
+	expect_eq "$(ended_with w3)" "wrote 1 of 1" "what w3's write returned"
 	drain 3
 }
 
@@ -731,12 +737,12 @@ t_handled_signal_ends_a_sleeping_write_with_eintr_and_writes_nothing() {
 	claim "SIGUSR1, handled without SA_RESTART, ends a's write with EINTR"
 	kill -USR1 "$(pid_of a)"
 	wait_for 10 "writer a to return" returned a
-	expect_eq "$(report a)" "wrote 0 of 1: EINTR signals=1" "what a's write returned"
+	expect_eq "$(ended_with a)" "wrote 0 of 1: EINTR signals=1" "what a's write returned"
 	claim "a wrote nothing: the next read's room goes to b, the writer still waiting"
 	writing b || fail "writer b is not asleep"
 	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
 	wait_for 10 "writer b to return" returned b
-	expect_eq "$(report b)" "wrote 1 of 1" "what b's write returned"
+	expect_eq "$(ended_with b)" "wrote 1 of 1" "what b's write returned"
 	drain 3
 }
 
@@ -754,7 +760,7 @@ t_sa_restart_handler_resumes_the_sleeping_write() {
 	claim "the restarted write completes when a read makes room"
 	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
 	wait_for 10 "the writer to return" returned w
-	expect_eq "$(report w)" "wrote 1 of 1 signals=1" "what the restarted write returned"
+	expect_eq "$(ended_with w)" "wrote 1 of 1 signals=1" "what the restarted write returned"
 	drain 3
 }
 
@@ -775,7 +781,7 @@ t_fatal_signal_kills_a_sleeping_writer_and_writes_nothing() {
 		claim "the next read's room goes to b, the writer still waiting; still three pending"
 		expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
 		wait_for 10 "writer b to return" returned b
-		expect_eq "$(report b)" "wrote 1 of 1" "what b's write returned"
+		expect_eq "$(ended_with b)" "wrote 1 of 1" "what b's write returned"
 		expect_eq "$(try_write)" "wrote 0 of 1: EAGAIN" "O_NONBLOCK write, full"
 	done
 	drain 3
@@ -792,7 +798,7 @@ t_writer_picked_by_a_read_then_signalled_still_writes() {
 	claim "a read wakes a; SIGUSR1 reaches a before it runs; a's write still takes the room"
 	"$helpers/sleepy_picked" -r "$dev" "$(pid_of a)" "$(pid_of b)" || fail "the race was not staged"
 	wait_for 10 "writer a to return" returned a
-	expect_eq "$(report a)" "wrote 1 of 1 signals=1" "what a's write returned"
+	expect_eq "$(ended_with a)" "wrote 1 of 1 signals=1" "what a's write returned"
 	claim "so no room is stranded: b sleeps on, untouched, and three writes are pending"
 	writing b || fail "writer b is not asleep"
 	slept b 1 || fail "writer b was woken"
@@ -817,7 +823,7 @@ t_writer_picked_by_a_read_then_killed_leaves_the_room_to_the_next() {
 	expect_eq "$status" 137 "writer a's exit status (SIGKILL)"
 	claim "so the room goes to b, and three writes are pending"
 	wait_for 10 "writer b to return" returned b
-	expect_eq "$(report b)" "wrote 1 of 1" "what b's write returned"
+	expect_eq "$(ended_with b)" "wrote 1 of 1" "what b's write returned"
 	drain 3
 }
 
@@ -832,7 +838,7 @@ t_rmmod_is_refused_while_a_writer_sleeps_and_succeeds_after() {
 	claim "once a read has let it write, rmmod succeeds"
 	expect_eq "$(try_read)" EOF "O_NONBLOCK read, full"
 	wait_for 10 "the writer to return" returned w
-	expect_eq "$(report w)" "wrote 1 of 1" "what the write returned"
+	expect_eq "$(ended_with w)" "wrote 1 of 1" "what the write returned"
 	expect_eq "$(refcnt sleepy)" 0 "refcnt with no file open"
 	unload sleepy
 }
