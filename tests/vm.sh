@@ -64,6 +64,36 @@ t_splat_fails_the_test_that_caused_it() {
 	said 'during \[blame: warns\] .*WARNING: CPU: 0 PID: 1 at blame_me'
 }
 
+# The guest's group for the decoded stack: its one test loads extra/warn.ko,
+# whose init logs a WARNING from warn_here() (tests/splat/warn.c).
+warn_group='sed "s/^T_/t_/" >tests/warn.sh <<"EOF"
+T_warns() {
+	insmod extra/warn.ko
+	rmmod warn
+}
+EOF
+tests/run.sh warn'
+
+t_splat_stack_is_decoded_to_file_and_line_on_the_debug_kernel() {
+	kdir=$("$root/tools/kernel/build-debug" -n debug) ||
+		skip "the debug kernel is not built (tools/kernel/build-debug)"
+	claim "on the debug kernel, the failing test's splat names each frame's file and line: the module's and the kernel's"
+	mkdir -p "$tmp/warn"
+	cp "$root/tests/splat/warn.c" "$root/tests/splat/Kbuild" "$tmp/warn/"
+	make -s -C "$kdir" M="$tmp/warn" W=1 KCFLAGS=-Werror modules >&2 ||
+		fail "warn.ko did not build"
+	runner VM_FILES="$tmp/warn/warn.ko" "$root/tools/vm" -k debug -t 300 -- "$warn_group"
+	expect_eq "$status" 1 "exit status"
+	grep -q '^not ok 1 warn: warns$' "$tmp/out" || fail "warn: warns did not fail: $(cat "$tmp/out")"
+	line=$(grep -n 'WARN_ON(1);' "$root/tests/splat/warn.c" | cut -d: -f1)
+	grep -q "^# splat: .*RIP: .*warn_here (.*warn\.c:$line) warn" "$tmp/out" ||
+		fail "the RIP is not warn.c:$line: $(grep RIP "$tmp/out")"
+	grep -q '^# splat: .* warn_init (.*warn\.c:[0-9]*) warn' "$tmp/out" ||
+		fail "the caller's frame is not decoded: $(grep warn_init "$tmp/out")"
+	grep -q '^# splat: .* do_one_initcall (init/main\.c:[0-9]*)' "$tmp/out" ||
+		fail "the kernel's frame is not decoded: $(grep do_one_initcall "$tmp/out")"
+}
+
 t_unexpected_taint_fails_the_run() {
 	claim "a taint other than O and E (here P) fails a run whose command succeeded, with exit 1"
 	runner "$root/tools/vm" -t 120 -- 'echo 1 >/proc/sys/kernel/tainted'
