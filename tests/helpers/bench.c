@@ -60,6 +60,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -411,18 +412,18 @@ static int token(int argc, char **argv)
 	int n;
 
 	if (argc < 4 || chan_open(&c, argv[1]))
-		return 64;
+		return EX_USAGE;
 	n = atoi(argv[3]);
 	if (argc == 4 &&
 	    (!strcmp(argv[2], "wake-same") || !strcmp(argv[2], "wake-cross"))) {
 		n_arg = 1;
 		if (n < 1 || n > MAX_ITERS)
-			return 64;
+			return EX_USAGE;
 		return token_wake(&c, !strcmp(argv[2], "wake-cross"), n);
 	}
 	if (argc != 5 || strcmp(argv[2], "burst") || n < 1 || n > MAX_N ||
 	    atoi(argv[4]) < 1)
-		return 64;
+		return EX_USAGE;
 	n_arg = n;
 	return token_burst(&c, n, atoi(argv[4]));
 }
@@ -647,7 +648,7 @@ static int lock(int argc, char **argv)
 	pid_t pids[MAX_N] = { 0 };
 
 	if (argc < 4)
-		return 64;
+		return EX_USAGE;
 	if (!strcmp(argv[1], "sleep") || !strcmp(argv[1], "sleep-wake_all")) {
 		lprim = L_SLEEP;
 		if (!wake_all_is(strcmp(argv[1], "sleep") ? 'Y' : 'N')) {
@@ -664,7 +665,7 @@ static int lock(int argc, char **argv)
 	} else if (!strcmp(argv[1], "open")) {
 		lprim = L_OPEN;
 	} else {
-		return 64;
+		return EX_USAGE;
 	}
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
@@ -684,21 +685,21 @@ static int lock(int argc, char **argv)
 		n_arg = 1;
 		n = atoi(argv[3]);
 		if (n < 1 || n > MAX_ITERS)
-			return 64;
+			return EX_USAGE;
 		return lock_handoff(!strcmp(argv[2], "handoff-cross"), n);
 	}
 	if (argc != 5)
-		return 64;
+		return EX_USAGE;
 	n = atoi(argv[2]);
 	hold_arg = atol(argv[3]);
 	total = atoi(argv[4]);
 	if (n < 1 || n > MAX_N || hold_arg < 0 || total < 1)
-		return 64;
+		return EX_USAGE;
 	n_arg = n;
 	times = total / n < 2 ? 2 : total / n;
 	total = times * n;
 	if (total > MAX_ACQS)
-		return 64;
+		return EX_USAGE;
 
 	if (pipe2(barrier, O_CLOEXEC))
 		die("pipe");

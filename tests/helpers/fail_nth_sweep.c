@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,5 +208,5 @@ int main(int argc, char *argv[])
 usage:
 	fprintf(stderr, "usage: %s MODULE.ko NAME [-a PATH]... [-t COMM]...\n",
 		argv[0]);
-	return 64;
+	return EX_USAGE;
 }

@@ -53,6 +53,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -491,5 +492,5 @@ int main(int argc, char *argv[])
 	fprintf(stderr,
 		"usage: %s fifo N HOLD_MS | race ROUNDS [kill] | stream SLEEPERS NEWCOMERS\n",
 		argv[0]);
-	return 64;
+	return EX_USAGE;
 }

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,14 +98,14 @@ int main(int argc, char *argv[])
 			hold_ms = atol(optarg);
 			break;
 		default:
-			return 64;
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr,
 			"usage: %s [-u ID] [-n] [-R] [-r] [-w TEXT] [-H MS] FILE\n",
 			argv[0]);
-		return 64;
+		return EX_USAGE;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* An inherited descriptor of the file would hold it for us. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #define PREFIX "Last input:"
@@ -63,7 +64,7 @@ int main(int argc, char *argv[])
 	rounds = argc == 2 ? atol(argv[1]) : 0;
 	if (rounds <= 0) {
 		fprintf(stderr, "usage: %s ROUNDS\n", argv[0]);
-		return 64;
+		return EX_USAGE;
 	}
 	fd = open("/proc/sleep", O_RDWR);
 	if (fd < 0) {

@@ -16,7 +16,7 @@
  * SIGIO is blocked and collected after each OP, so a signal is counted for
  * the OP that sent it. Prints "OP N" per OP, N the signals it brought, with
  * " bad" added if one did not say POLL_IN for the O_ASYNC file.
- * Exits 0 when every OP ran, 1 otherwise (saying which), 2 on bad usage.
+ * Exits 0 when every OP ran, 1 otherwise (saying which), 64 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s [-n] DEVICE OP...\n", argv[0]);
-		return 2;
+		return EX_USAGE;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigemptyset(&set);
@@ -128,7 +129,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "unknown OP %s\n", argv[i]);
-			return 2;
+			return EX_USAGE;
 		}
 		bad = 0;
 		n = collect(&set, afd, ms, &bad);

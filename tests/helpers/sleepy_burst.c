@@ -11,7 +11,7 @@
  * sleeper it wakes stays runnable (state R) until it has finished. Each write
  * must succeed and each read must take a write (return 0). Prints
  * "woken N of M" (N in state R, M sleepers) and exits 0; exits 1 when a step
- * failed (saying which), 2 on bad usage. When it exits, the woken run.
+ * failed (saying which), 64 on bad usage. When it exits, the woken run.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -54,14 +55,14 @@ int main(int argc, char **argv)
 			reads = atol(optarg);
 			break;
 		default:
-			return 2;
+			return EX_USAGE;
 		}
 	}
 	n = argc - optind - 2;
 	if (n < 1 || n > MAX_PIDS || reads < 0) {
 		fprintf(stderr, "usage: %s [-r READS] DEVICE WRITES PID...\n",
 			argv[0]);
-		return 2;
+		return EX_USAGE;
 	}
 	writes = atol(argv[optind + 1]);
 	for (i = 0; i < n; i++)

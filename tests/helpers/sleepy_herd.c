@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,12 +131,12 @@ int main(int argc, char **argv)
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s DEVICE N ROUNDS\n", argv[0]);
-		return 2;
+		return EX_USAGE;
 	}
 	n = atoi(argv[2]);
 	rounds = atoi(argv[3]);
 	if (n < 1 || n > MAX_N || rounds < 1)
-		return 2;
+		return EX_USAGE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	for (r = 1; r <= rounds; r++) {

@@ -14,7 +14,7 @@
  * that this woke A (state R) and not B (still S), sends A SIGUSR1 (SIGKILL
  * with -k), and only then frees CPU 1. What A's call returns is for the
  * caller to check.
- * Exits 0 when every step went so, 1 otherwise (saying which), 2 on bad usage.
+ * Exits 0 when every step went so, 1 otherwise (saying which), 64 on bad usage.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,13 +112,13 @@ int main(int argc, char **argv)
 			what = "read";
 			break;
 		default:
-			return 2;
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc - 3) {
 		fprintf(stderr, "usage: %s [-k] [-r] DEVICE PID_A PID_B\n",
 			argv[0]);
-		return 2;
+		return EX_USAGE;
 	}
 	a = atoi(argv[optind + 1]);
 	b = atoi(argv[optind + 2]);

@@ -12,7 +12,7 @@
  * returns as soon as the device is readable or writable.
  * Prints the events poll or epoll reported (IN RDNORM OUT WRNORM, then any of
  * ERR HUP NVAL PRI), or the sets select reported (read write), or "timeout".
- * Exits 0 when the call succeeded, 1 when it failed, 2 on bad usage.
+ * Exits 0 when the call succeeded, 1 when it failed, 64 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -138,14 +139,14 @@ int main(int argc, char **argv)
 			ask = OUT;
 			break;
 		default:
-			return 2;
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc - 2) {
 		fprintf(stderr,
 			"usage: %s [-s | -e | -x | -E] [-i | -o] DEVICE MS\n",
 			argv[0]);
-		return 2;
+		return EX_USAGE;
 	}
 
 	fd = open(argv[optind], O_RDWR);

@@ -11,7 +11,7 @@
  *   sleepy_race DEVICE ROUNDS
  *
  * Prints "writes W reads R left L"; exits 0 when W = R + L, 1 when not or
- * on an error, 2 on bad usage.
+ * on an error, 64 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 /* Per child: writes accepted and reads that took one, in shared memory. */
@@ -69,7 +70,7 @@ int main(int argc, char *argv[])
 	rounds = argc == 3 ? atol(argv[2]) : 0;
 	if (rounds <= 0) {
 		fprintf(stderr, "usage: sleepy_race DEVICE ROUNDS\n");
-		return 2;
+		return EX_USAGE;
 	}
 	t = mmap(NULL, 2 * sizeof(*t), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);

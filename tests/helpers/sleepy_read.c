@@ -16,7 +16,7 @@
  *
  * Prints EOF, "DATA N", the errno name of a failed read (EAGAIN, EINTR) or of
  * a failed open ("open EACCES"), then " signals=N" if a handler was set.
- * Exits 0 on EOF, 1 otherwise, 2 on bad usage.
+ * Exits 0 on EOF, 1 otherwise, 64 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
 		case 'a':
 			if (become_ids(optarg)) {
 				perror("-a");
-				return 2;
+				return 1;
 			}
 			break;
 		case 'c':
@@ -77,14 +78,14 @@ int main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			return 2;
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr,
 			"usage: %s [-a UID:GID] [-c COUNT] [-n] [-z] [-i | -r] [-v] DEVICE\n",
 			argv[0]);
-		return 2;
+		return EX_USAGE;
 	}
 	if (handler >= 0) {
 		sa.sa_flags = handler;

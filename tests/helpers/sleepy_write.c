@@ -15,7 +15,7 @@
  *
  * Prints "wrote N of COUNT", then ": ERRNO" (e.g. EAGAIN) if a write failed,
  * then " signals=N" if a handler was set.
- * Exits 0 when every write succeeded, 1 otherwise, 2 on bad usage.
+ * Exits 0 when every write succeeded, 1 otherwise, 64 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
 		case 'a':
 			if (become_ids(optarg)) {
 				perror("-a");
-				return 2;
+				return 1;
 			}
 			break;
 		case 'n':
@@ -73,14 +74,14 @@ int main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			return 2;
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc - 2) {
 		fprintf(stderr,
 			"usage: %s [-a UID:GID] [-n] [-z] [-i | -r] [-v] DEVICE COUNT\n",
 			argv[0]);
-		return 2;
+		return EX_USAGE;
 	}
 	count = atol(argv[optind + 1]);
 	if (handler >= 0) {

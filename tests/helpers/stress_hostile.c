@@ -21,7 +21,7 @@
  * At the end every process must stop on request within a grace period; one
  * that does not is stuck in the kernel: its state and stack are printed and
  * the run fails. Lines for the test log start with "# ". Exits 0 on success,
- * 1 on a failure, 2 on bad usage. The same SEED gives each process the same
+ * 1 on a failure, 64 on bad usage. The same SEED gives each process the same
  * choices; the interleaving is the scheduler's.
  */
 #define _GNU_SOURCE
@@ -46,6 +46,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -964,7 +965,7 @@ static int bad_usage(const char *argv0)
 		"usage: %s -s SEED -t SECONDS [-w ROOT] [-n NOBODY] [-u UID:GID]\n"
 		"       [-a MAX_PENDING] [-P PROCFILE] [-D DEVICE]\n",
 		argv0);
-	return 2;
+	return EX_USAGE;
 }
 
 int main(int argc, char **argv)

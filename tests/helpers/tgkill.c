@@ -11,13 +11,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 int main(int argc, char *argv[])
 {
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s TGID TID SIGNAL\n", argv[0]);
-		return 64;
+		return EX_USAGE;
 	}
 	if (tgkill(atoi(argv[1]), atoi(argv[2]), atoi(argv[3]))) {
 		perror("tgkill");
