@@ -124,7 +124,7 @@ t_out_of_range_crank_delay_is_refused() {
 # 0x4, in the flags of /proc/PID/stat is not set): it may be running module
 # code. A thread past kthread_complete_and_exit() is in do_exit().
 in_module_code() {
-	_flags=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f7)
+	_flags=$(stat_field "$1" 7)
 	[ -n "$_flags" ] && [ $((_flags & 4)) -eq 0 ]
 }
 

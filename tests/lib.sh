@@ -54,10 +54,16 @@ spawn() {
 	echo "$spawned" >>"$tmp/pids"
 }
 
-# task_state PID: the one-letter scheduler state (R, S, D, Z...), or nothing.
-task_state() {
-	sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null
+# stat_field PID N: field N (or N,M...) of /proc/PID/stat, counted from the
+# state (1) after the ")" that ends the task's name, which may hold spaces
+# and parentheses; nothing if the task is gone. tests/helpers/helpers.h
+# reads it the same way.
+stat_field() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f"$2"
 }
+
+# task_state PID: the one-letter scheduler state (R, S, D, Z...), or nothing.
+task_state() { stat_field "$1" 1; }
 in_state() { [ "$(task_state "$1")" = "$2" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 

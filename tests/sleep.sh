@@ -49,8 +49,8 @@ opener_said() { sed -n "s/^$2: //p" "$tmp/$1"; }
 
 # CPU time (utime + stime, in ticks) a process has used.
 cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | {
-		read -r _ _ _ _ _ _ _ _ _ _ _ _utime _stime _
+	stat_field "$1" 12,13 | {
+		read -r _utime _stime
 		echo $((_utime + _stime))
 	}
 }

@@ -14,6 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Milliseconds on the monotonic clock, for deadlines and durations. */
+static inline long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Sleep ms milliseconds, resuming after handled signals. */
 static inline void sleep_ms(long ms)
 {

@@ -24,16 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define MAX_N 64
 #define ROUND_SECONDS 30
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A child: open, wait for the barrier to open, then read or write once. */
 static void child(const char *dev, int barrier, int writer)

@@ -40,14 +40,6 @@ struct shared {
 	int expired; /* the spinner gave up after SPIN_MS */
 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int wait_state(pid_t pid, char want, long ms)
 {
 	long end = now_ms() + ms;

@@ -159,14 +159,6 @@ static bool chance(unsigned int percent)
 	return rnd(100) < percent;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Signals only the C library uses, between the classic and real-time ones. */
 static bool reserved(int sig)
 {
