@@ -15,12 +15,9 @@
 race_run() {
 	kdir=$("$root/tools/kernel/build-debug" -n kcsan) ||
 		skip "the KCSAN kernel is not built (tools/kernel/build-debug kcsan)"
-	mkdir -p "$tmp/racy"
-	cp "$root/tests/kcsan/racy.c" "$root/tests/kcsan/Kbuild" "$tmp/racy/"
-	make -s -C "$kdir" M="$tmp/racy" W=1 KCFLAGS=-Werror modules >&2 ||
-		fail "racy.ko did not build"
+	test_module kcsan "$kdir"
 	status=0
-	VM_FILES="$tmp/racy/racy.ko" "$root/tools/vm" -k kcsan -t 300 -- "
+	VM_FILES="$tmp/kcsan/racy.ko" "$root/tools/vm" -k kcsan -t 300 -- "
 		insmod extra/racy.ko $1
 		i=0
 		while [ \$i -lt 100 ] && ! dmesg | grep -q 'KCSAN: data-race'; do

@@ -108,6 +108,16 @@ rmmod_refused() {
 	loaded "$1" || fail "$1 was unloaded"
 }
 
+# test_module DIR KDIR: build the test-only module of tests/DIR (its .c and
+# Kbuild) against the kernel tree KDIR, with W=1 -Werror, in $tmp/DIR.
+# For host groups that boot a kernel with it (VM_FILES).
+test_module() {
+	mkdir -p "$tmp/$1"
+	cp "$root/tests/$1"/*.c "$root/tests/$1/Kbuild" "$tmp/$1/"
+	make -s -C "$2" M="$tmp/$1" W=1 KCFLAGS=-Werror modules >&2 ||
+		fail "the module of tests/$1 did not build"
+}
+
 loaded() { grep -q "^$1 " /proc/modules; }
 refcnt() { cat "/sys/module/$1/refcnt"; }
 

@@ -78,11 +78,8 @@ t_splat_stack_is_decoded_to_file_and_line_on_the_debug_kernel() {
 	kdir=$("$root/tools/kernel/build-debug" -n debug) ||
 		skip "the debug kernel is not built (tools/kernel/build-debug)"
 	claim "on the debug kernel, the failing test's splat names each frame's file and line: the module's and the kernel's"
-	mkdir -p "$tmp/warn"
-	cp "$root/tests/splat/warn.c" "$root/tests/splat/Kbuild" "$tmp/warn/"
-	make -s -C "$kdir" M="$tmp/warn" W=1 KCFLAGS=-Werror modules >&2 ||
-		fail "warn.ko did not build"
-	runner VM_FILES="$tmp/warn/warn.ko" "$root/tools/vm" -k debug -t 300 -- "$warn_group"
+	test_module splat "$kdir"
+	runner VM_FILES="$tmp/splat/warn.ko" "$root/tools/vm" -k debug -t 300 -- "$warn_group"
 	expect_eq "$status" 1 "exit status"
 	grep -q '^not ok 1 warn: warns$' "$tmp/out" || fail "warn: warns did not fail: $(cat "$tmp/out")"
 	line=$(grep -n 'WARN_ON(1);' "$root/tests/splat/warn.c" | cut -d: -f1)
