@@ -120,6 +120,7 @@ test_module() {
 
 loaded() { grep -q "^$1 " /proc/modules; }
 refcnt() { cat "/sys/module/$1/refcnt"; }
+held() { [ "$(refcnt "$1")" -gt 0 ]; }
 
 # load MODULE [PARAM=VALUE...]
 load() {

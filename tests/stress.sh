@@ -105,12 +105,15 @@ t_hostile_processes_stress_ng_and_reloads_of_every_module_break_nothing() {
 	mkdir "$tmp/ours"
 	ln -s /proc/sleep "$tmp/ours/sleep"
 	ln -s /dev/sleepy "$tmp/ours/sleepy"
-	# For the first half: its dev stressor keeps /dev/sleepy open all along,
-	# and the second half is for sleepy's reloads.
+	# For the first half: its dev stressor opens /dev/sleepy again and again
+	# (rmmod is refused while it does), and the second half is for sleepy's
+	# reloads. Its start fails if /dev/sleepy is gone when it stats it, so the
+	# reloads wait for its first open (nothing else opens sleepy yet).
 	spawn "$stress_ng" --seed "$seed" --timeout "$((_s / 2))s" --temp-path "$tmp" \
 		--dev 1 --dev-file /dev/sleepy --procfs 1 --fstat 1 \
 		--fstat-dir "$tmp/ours" --metrics-brief
 	_ng=$spawned
+	wait_for 60 "stress-ng's dev stressor to open /dev/sleepy" held sleepy
 	start_reloads sleep completions sleepy io_wait_event
 	hostile -t "$_s"
 	stop_reloads sleep completions sleepy io_wait_event
