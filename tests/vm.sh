@@ -91,6 +91,18 @@ t_splat_stack_is_decoded_to_file_and_line_on_the_debug_kernel() {
 		fail "the kernel's frame is not decoded: $(grep do_one_initcall "$tmp/out")"
 }
 
+t_guest_cpu_has_no_5_level_paging() {
+	claim "the TCG guest's CPU has no LA57, so its kernels page with 4 levels"
+	# With 5-level paging, 6.12's KASAN takes a lock in an interrupt that
+	# comes while identify_cpu() has cleared the boot CPU's flags for a
+	# wild-memory-access: LA57 reads as off, the direct map's address
+	# (0xff11...) as below the shadow (a false splat that failed a CI run).
+	# A kernel that pages with 4 levels clears la57 from /proc/cpuinfo.
+	runner ACCEL=tcg "$root/tools/vm" -t 120 -- 'grep -c -w la57 /proc/cpuinfo || true'
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(cat "$tmp/out")" 0 "CPUs with la57 in /proc/cpuinfo"
+}
+
 t_unexpected_taint_fails_the_run() {
 	claim "a taint other than O and E (here P) fails a run whose command succeeded, with exit 1"
 	runner "$root/tools/vm" -t 120 -- 'echo 1 >/proc/sys/kernel/tainted'
