@@ -150,3 +150,38 @@ t_both_threads_have_left_module_code_when_rmmod_returns() {
 		wait_for 5 "cycle $n: KThread tasks to end" no_task_named 'KThread*'
 	done
 }
+
+# rt_throttle VALUE: set /proc/sys/kernel/sched_rt_runtime_us (-1: off).
+rt_throttle() { echo "$1" >/proc/sys/kernel/sched_rt_runtime_us; }
+
+t_rmmod_waits_for_a_flywheel_kept_off_its_cpu() {
+	claim "with the flywheel woken but kept off its CPU by a real-time task for 2 s, rmmod returns only after the flywheel has left module code"
+	[ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ] || skip "needs two CPUs"
+	# This shell, rmmod and the crank on CPU 0; the flywheel on CPU 1 alone,
+	# where cpu_hog spins with real-time throttling off: once the crank
+	# turns, the flywheel can reach neither its done completion nor exit
+	# before the hog ends, so exit has to wait for it, or it is still in
+	# module code when rmmod returns.
+	read -r _self _ </proc/self/stat
+	taskset -p 1 "$_self" >/dev/null
+	load completions crank_delay_ms=10000
+	wait_for 5 "the crank thread" task_named 'KThread Crank'
+	fly=$(comm_pids 'KThread Flywhee*')
+	[ -n "$fly" ] || fail "no 'KThread Flywheel' task"
+	wait_for 5 "the flywheel to wait (state D)" in_state "$fly" D
+	taskset -p 1 "$(comm_pids 'KThread Crank')" >/dev/null
+	taskset -p 2 "$fly" >/dev/null
+	_old=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+	trap 'rt_throttle "$_old"' EXIT
+	rt_throttle -1
+	spawn "$helpers/cpu_hog" 1 2000 >"$tmp/hog"
+	wait_for 5 "cpu_hog to spin on CPU 1" grep -q 'hogging CPU 1' "$tmp/hog"
+	_start=$(now_ms)
+	rmmod completions || fail "rmmod completions"
+	_took=$(($(now_ms) - _start))
+	! in_module_code "$fly" ||
+		fail "rmmod returned after $_took ms with the flywheel ($fly) still in module code"
+	note "rmmod took $_took ms (the hog spins 2000 ms)"
+	wait_status "$spawned"
+	expect_eq "$status" 0 "cpu_hog's exit status"
+}
