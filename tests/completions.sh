@@ -83,16 +83,23 @@ t_rmmod_right_after_insmod_is_prompt_twenty_times() {
 	note "slowest rmmod: $worst ms"
 }
 
-t_rmmod_cuts_a_long_crank_delay_short() {
-	claim "with crank_delay_ms=10000, both threads wait, and rmmod ends the wait at once"
-	klog_mark
+# load_waiting: load completions with the crank's longest delay and wait
+# until both threads wait in module code; their pids in $crk and $fly.
+# /proc shows the full name here; kernels that keep only the 15-character
+# comm would show "KThread Flywhee".
+load_waiting() {
 	load completions crank_delay_ms=10000
 	wait_for 5 "the crank thread" task_named 'KThread Crank'
-	# /proc shows the full name here; kernels that keep only the 15-character
-	# comm would show "KThread Flywhee".
+	crk=$(comm_pids 'KThread Crank')
 	fly=$(comm_pids 'KThread Flywhee*')
 	[ -n "$fly" ] || fail "no 'KThread Flywheel' task while the crank waits"
 	wait_for 5 "the flywheel to wait (state D)" in_state "$fly" D
+}
+
+t_rmmod_cuts_a_long_crank_delay_short() {
+	claim "with crank_delay_ms=10000, both threads wait, and rmmod ends the wait at once"
+	klog_mark
+	load_waiting
 	! klog_has "$crank" || fail "the crank turned before its 10 s delay"
 	! klog_has "$flywheel" || fail "the flywheel spun up before the crank turned"
 	unload_within $prompt_ms completions
@@ -134,12 +141,7 @@ t_both_threads_have_left_module_code_when_rmmod_returns() {
 	while [ $n -lt 10 ]; do
 		n=$((n + 1))
 		klog_mark
-		load completions crank_delay_ms=10000
-		wait_for 5 "the crank thread" task_named 'KThread Crank'
-		fly=$(comm_pids 'KThread Flywhee*')
-		crk=$(comm_pids 'KThread Crank')
-		[ -n "$fly" ] || fail "no 'KThread Flywheel' task"
-		wait_for 5 "the flywheel to wait (state D)" in_state "$fly" D
+		load_waiting
 		unload_within $prompt_ms completions
 		for pid in $crk $fly; do
 			! in_module_code "$pid" ||
@@ -156,32 +158,26 @@ rt_throttle() { echo "$1" >/proc/sys/kernel/sched_rt_runtime_us; }
 
 t_rmmod_waits_for_a_flywheel_kept_off_its_cpu() {
 	claim "with the flywheel woken but kept off its CPU by a real-time task for 2 s, rmmod returns only after the flywheel has left module code"
-	[ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ] || skip "needs two CPUs"
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
 	# This shell, rmmod and the crank on CPU 0; the flywheel on CPU 1 alone,
 	# where cpu_hog spins with real-time throttling off: once the crank
 	# turns, the flywheel can reach neither its done completion nor exit
 	# before the hog ends, so exit has to wait for it, or it is still in
 	# module code when rmmod returns.
-	read -r _self _ </proc/self/stat
-	taskset -p 1 "$_self" >/dev/null
-	load completions crank_delay_ms=10000
-	wait_for 5 "the crank thread" task_named 'KThread Crank'
-	fly=$(comm_pids 'KThread Flywhee*')
-	[ -n "$fly" ] || fail "no 'KThread Flywheel' task"
-	wait_for 5 "the flywheel to wait (state D)" in_state "$fly" D
-	taskset -p 1 "$(comm_pids 'KThread Crank')" >/dev/null
+	taskset -p 1 $$ >/dev/null
+	load_waiting
+	taskset -p 1 "$crk" >/dev/null
 	taskset -p 2 "$fly" >/dev/null
 	_old=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 	trap 'rt_throttle "$_old"' EXIT
 	rt_throttle -1
 	spawn "$helpers/cpu_hog" 1 2000 >"$tmp/hog"
+	_hog=$spawned
 	wait_for 5 "cpu_hog to spin on CPU 1" grep -q 'hogging CPU 1' "$tmp/hog"
-	_start=$(now_ms)
-	rmmod completions || fail "rmmod completions"
-	_took=$(($(now_ms) - _start))
+	unload_within $((2000 + prompt_ms)) completions
 	! in_module_code "$fly" ||
-		fail "rmmod returned after $_took ms with the flywheel ($fly) still in module code"
-	note "rmmod took $_took ms (the hog spins 2000 ms)"
-	wait_status "$spawned"
+		fail "rmmod returned after $rmmod_ms ms with the flywheel ($fly) still in module code"
+	note "rmmod took $rmmod_ms ms (the hog spins 2000 ms)"
+	wait_status "$_hog"
 	expect_eq "$status" 0 "cpu_hog's exit status"
 }
