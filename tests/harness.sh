@@ -11,8 +11,9 @@
 # scratch: a tree with the real runner and lib.sh, no module, and the groups
 # written after it; each group runs on the host.
 scratch() {
-	mkdir -p "$tmp/s/tests"
+	mkdir -p "$tmp/s/tests/helpers"
 	cp "$root/tests/run.sh" "$root/tests/lib.sh" "$root/tests/splats.awk" "$tmp/s/tests/"
+	cp "$root/tests/helpers/subreaper" "$tmp/s/tests/helpers/"
 }
 # group NAME: a scratch group with the function definitions on stdin. The
 # fixtures here spell t_ as T_ at the start of a line, or the runner would
@@ -61,10 +62,33 @@ t_exit_status_is_1_when_a_test_fails_or_times_out() {
 	has "not ok 2 mixed: fails"
 	has "ok 3 mixed: skips # SKIP on purpose"
 	has "not ok 4 mixed: hangs # TIMEOUT after 2 s"
+	claim "the timed-out test's output shows what was running: each process, its state and where it sleeps"
+	has "# TIMEOUT after 2 s; what was running:"
+	grep -Eq '^#   pid [0-9]+ \(sleep\) parent [0-9]+ state S wchan ' "$tmp/out" ||
+		fail "no line for the hung sleep: $(cat "$tmp/out")"
 	claim "the same runner exits 0 when every selected test passes or skips"
 	runner 'mixed:passes' 'mixed:skips'
 	expect_eq "$status" 0 "exit status"
 	has "1..2"
+}
+
+t_a_test_leaves_no_process_behind() {
+	claim "processes a test starts and leaves, in a new session or orphaned by a double fork, are all killed when it ends"
+	scratch
+	group leaver <<'EOF'
+T_leaves() {
+	setsid sleep 4242.5 &
+	(sleep 4243.5 &)
+	sleep 4244.5 &
+	echo "# started"
+}
+EOF
+	runner leaver
+	expect_eq "$status" 0 "exit status"
+	has "ok 1 leaver: leaves"
+	left=$(pgrep -f 'sleep 424[234]\.5' || true)
+	# shellcheck disable=SC2086 # one pid per line
+	[ -z "$left" ] || { kill -9 $left; fail "left running: $left"; }
 }
 
 t_kunit_parser_reads_the_same_verdicts() {
@@ -107,8 +131,9 @@ T_passes_too() {
 EOF
 	runner mixed:passes
 	expect_eq "$status" 0 "exit status"
-	expect_eq "$(cat "$tmp/out")" "KTAP version 1
+	expect_eq "$(sed 's/^# time: [0-9]*\.[0-9][0-9] s$/# time: T s/' "$tmp/out")" "KTAP version 1
 1..1
+# time: T s
 ok 1 mixed: passes" "output"
 	claim "patterns select across groups, each test once, in file order"
 	runner '*:pass*' 'mixed:passes'

@@ -36,18 +36,23 @@ now_ms() {
 }
 
 # wait_for SECONDS WHAT CMD...: poll CMD until it succeeds, fail after SECONDS.
+# Each wait's time goes to $tmp/waits, where tests/run.sh finds the waits
+# that came near their bound.
 wait_for() {
-	_limit=$(($(now_ms) + $1 * 1000))
-	_what=$2
+	_wait_start=$(now_ms)
+	_wait_limit=$((_wait_start + $1 * 1000))
+	_wait_bound=$1 _wait_what=$2
 	shift 2
 	until "$@"; do
-		[ "$(now_ms)" -lt "$_limit" ] || fail "timed out waiting for $_what"
+		[ "$(now_ms)" -lt "$_wait_limit" ] ||
+			fail "timed out waiting for $_wait_what ($_wait_bound s)"
 		sleep 0.01
 	done
+	echo "$(($(now_ms) - _wait_start)) $_wait_bound $_wait_what" >>"$tmp/waits"
 }
 
-# spawn CMD...: start CMD in the background; its pid is in $spawned and it is
-# killed after the test if still alive.
+# spawn CMD...: start CMD in the background; its pid is in $spawned (and in
+# $tmp/pids). tests/run.sh kills whatever a test leaves running.
 spawn() {
 	"$@" &
 	spawned=$!
@@ -118,7 +123,7 @@ test_module() {
 		fail "the module of tests/$1 did not build"
 }
 
-loaded() { grep -q "^$1 " /proc/modules; }
+loaded() { grep -qs "^$1 " /proc/modules; }
 refcnt() { cat "/sys/module/$1/refcnt"; }
 held() { [ "$(refcnt "$1")" -gt 0 ]; }
 

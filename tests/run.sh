@@ -3,9 +3,11 @@
 #
 # Run the waitq-lab tests as root and print KTAP. A group is a file
 # tests/<group>.sh; each function t_<name> in it, written `t_<name>() {` at
-# the start of a line, is one test, run in its own shell with a timeout; then
-# its leftover processes are killed, the modules must unload, and a kernel
-# splat logged while it ran fails it. A module is a top-level <name>.c; its
+# the start of a line, is one test, run in its own shell with a timeout
+# under tests/helpers/subreaper; then every process it started, at any
+# depth, is killed, the modules must unload (or the processes holding them
+# are shown), and a kernel splat logged while it ran fails it. Each result
+# comes after a "# time:" line. A module is a top-level <name>.c; its
 # group is tests/<name>.sh, skipped when <name>.ko is not built.
 #
 # A group runs in the guest (the VM, or a machine you test on) unless its
@@ -37,7 +39,15 @@ timeout_s=${TEST_TIMEOUT:-120}
 
 usage() {
 	[ $# -eq 0 ] || echo "run.sh: $*" >&2
-	sed -n '15,21s/^# \{0,1\}//p' "$0" >&2
+	cat >&2 <<'EOF'
+usage: tests/run.sh [-l] [-w host|guest] [SELECTOR...]
+  SELECTOR  GROUP or GROUP:TEST, either part a shell pattern
+            ('sleep:rmmod_while_held_*', '*:*signal*'); default: every
+            guest group but those run on request
+  -l        list the selected tests (GROUP:TEST) and exit
+  -w WHERE  keep the groups that run there; -w host alone: every host group
+  TEST_TIMEOUT=SECONDS  the limit of each test (default 120)
+EOF
 	exit 2
 }
 
@@ -117,24 +127,66 @@ if [ -n "$listing" ]; then
 	exit 0
 fi
 
-# Kill what the test left running, then every module must go away.
+# Each test runs under subreaper, which kills everything it started when it
+# ends. lib.sh's helpers (rmmod, now_ms, task_state...) serve the runner too.
+subreaper=$tests/helpers/subreaper
+[ -x "$subreaper" ] || usage "no $subreaper: build the test helpers first (make tools)"
+# shellcheck source=tests/lib.sh
+WAITQ_TMP=${TMPDIR:-/tmp} . "$tests/lib.sh"
+
+# show_task PID: one process as the runner reports it: pid, name, state,
+# wait channel and kernel stack.
+show_task() {
+	echo "#   pid $1 ($(cat "/proc/$1/comm" 2>/dev/null)) state $(task_state "$1") wchan $(cat "/proc/$1/wchan" 2>/dev/null)"
+	sed 's/^/#     /' "/proc/$1/stack" 2>/dev/null || true
+}
+
+# holders MODULE: every process with a file of MODULE open (the examples'
+# files are /proc/NAME and /dev/NAME), and every process asleep in D.
+holders() {
+	for _fd in /proc/[0-9]*/fd/*; do
+		case $(readlink "$_fd" 2>/dev/null) in
+		"/proc/$1" | "/dev/$1") ;;
+		*) continue ;;
+		esac
+		_pid=${_fd#/proc/} _pid=${_pid%%/*}
+		echo "# holds $(readlink "$_fd") as fd ${_fd##*/}:"
+		show_task "$_pid"
+	done
+	for _pid in /proc/[0-9]*; do
+		_pid=${_pid#/proc/}
+		[ "$(task_state "$_pid")" = D ] || continue
+		echo "# asleep in D:"
+		show_task "$_pid"
+	done
+}
+
+# Every module must go away once the test's processes are gone (subreaper
+# killed what was left); one that stays held for 10 s says who holds it.
 cleanup() {
-	if [ -f "$WAITQ_TMP/pids" ]; then
-		# shellcheck disable=SC2046 # one pid per line
-		kill -9 $(cat "$WAITQ_TMP/pids") 2>/dev/null || true
-	fi
 	for m in $modules; do
-		grep -qs "^$m " /proc/modules || continue
-		i=0
+		loaded "$m" || continue
+		_until=$(($(now_ms) + 10000))
 		while ! rmmod "$m" 2>/dev/null; do
-			i=$((i + 1))
-			if [ $i -ge 500 ]; then
-				echo "# FAIL: cleanup: $m will not unload (refcnt $(cat "/sys/module/$m/refcnt"))"
+			if [ "$(now_ms)" -ge "$_until" ]; then
+				echo "# FAIL: cleanup: $m will not unload (refcnt $(refcnt "$m"))"
+				holders "$m"
 				return 1
 			fi
 			sleep 0.02
 		done
 	done
+}
+
+# slow_waits FILE: the waits of a test (wait_for in lib.sh writes "MS
+# BOUND_S WHAT" lines to FILE) that took a quarter of their bound or more:
+# a bound is there to catch a hang, several times the slowest healthy wait.
+slow_waits() {
+	[ -s "$1" ] || return 0
+	while read -r _ms _bound _what; do
+		[ $((_ms * 4)) -ge $((_bound * 1000)) ] || continue
+		echo "# slow wait: $_what took $((_ms / 1000)).$((_ms / 100 % 10)) s of its ${_bound} s bound"
+	done <"$1"
 }
 
 # A group that may run on the host loads no module: its tests are not
@@ -195,11 +247,15 @@ for group in $groups_run; do
 		# The test's output, outside the folder the test owns.
 		log=$(mktemp)
 		[ -z "$marks" ] || echo "waitq-test: $name" >/dev/kmsg
+		start=$(now_ms)
 		rc=0
 		# shellcheck disable=SC2016 # expanded by the inner shell
-		timeout "$timeout_s" sh -c '. "$1/lib.sh"; . "$1/$2.sh"; "$3"' \
+		"$subreaper" -t "$timeout_s" sh -c '. "$1/lib.sh"; . "$1/$2.sh"; "$3"' \
 			sh "$tests" "$group" "$fn" >"$log" 2>&1 || rc=$?
 		cleanup >>"$log" 2>&1 || [ $rc -ne 0 ] || rc=1
+		slow_waits "$WAITQ_TMP/waits" >>"$log"
+		took=$(($(now_ms) - start))
+		echo "# time: $((took / 1000)).$((took / 100 % 10))$((took / 10 % 10)) s" >>"$log"
 		splat=
 		if [ -n "$marks" ] && guest_only "$group"; then
 			splat=$(splats "$name")
@@ -220,7 +276,7 @@ for group in $groups_run; do
 		case $rc in
 		0) result ok "$name" ;;
 		4) result ok "$name" "SKIP $(sed -n 's/^# SKIP: //p' "$log")" ;;
-		124 | 143) result not_ok "$name" "TIMEOUT after ${timeout_s} s" ;;
+		124) result not_ok "$name" "TIMEOUT after ${timeout_s} s" ;;
 		*) result not_ok "$name" ;;
 		esac
 		rm -rf "$WAITQ_TMP" "$log"

@@ -116,6 +116,8 @@ static bool accounting;
 static unsigned long long rng;
 /* A child forked by this process for OP_FORK, to wait for. */
 static pid_t child;
+/* The process that spawns and watches the workers. */
+static pid_t supervisor;
 
 /* Buffers: a valid one, and pages that fault. */
 static char *buf;
@@ -317,15 +319,22 @@ static void do_op(int fd, enum target t, int depth);
 /* OP_FORK: a child that shares the open file does a few things and exits. */
 static void fork_child(int fd, enum target t, int depth)
 {
+	pid_t parent;
 	int i, n;
 
 	if (child > 0 || depth)
 		return;
 	n = 1 + rnd(6);
+	parent = getpid();
 	child = fork();
 	if (child)
 		return;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * A parent killed before prctl() would leave this child orphaned for
+	 * good, holding the file: check that it is still the parent after.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(0);
 	rng ^= (unsigned long long)getpid() << 32;
 	for (i = 0; i < n && !stopping(); i++)
 		do_op(fd, t, depth + 1);
@@ -706,9 +715,11 @@ static void worker(unsigned int uid, unsigned int gid)
 		if (become(uid, gid))
 			_exit(3);
 	}
-	/* After become(): a change of credentials clears it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
+	/*
+	 * After become(): a change of credentials clears it. A supervisor that
+	 * died before this (the parent is now a subreaper or init) is gone.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != supervisor)
 		_exit(0);
 
 	while (sessions-- > 0 && !stopping()) {
@@ -1013,6 +1024,7 @@ int main(int argc, char **argv)
 	}
 	/* Its own process group: nothing here can signal the caller's. */
 	setpgid(0, 0);
+	supervisor = getpid();
 	/* Signals and the stop must come on time however busy the workers. */
 	setpriority(PRIO_PROCESS, 0, -10);
 	setvbuf(stdout, NULL, _IOLBF, 0);
