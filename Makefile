@@ -88,7 +88,7 @@ DURATION ?= 120
 stress:
 	@seed=$(SEED); seed=$${seed:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
 	echo "stress: seed $$seed, $(DURATION) s (repeat: make stress SEED=$$seed DURATION=$(DURATION))"; \
-	tools/vm -k $(KVER) -t $$(($(DURATION) + 900)) -- SEED=$$seed \
+	tools/vm -k $(KVER) -- SEED=$$seed \
 		DURATION=$(DURATION) TEST_TIMEOUT=$$(($(DURATION) + 300)) \
 		tests/run.sh stress
 

@@ -110,20 +110,57 @@ t_unexpected_taint_fails_the_run() {
 	said "unexpected kernel taint"
 }
 
+# A group of tests that hang, written into the guest as blame_group is: one
+# keeps the console busy, one is silent. Each is allowed 1000 s.
+hang_group='sed "s/^T_/t_/" >tests/hang.sh <<"EOF"
+T_ticks() {
+	while :; do echo tick >/dev/kmsg; sleep 1; done
+}
+T_silent() {
+	sleep 1000
+}
+EOF
+TEST_TIMEOUT=1000 tests/run.sh'
+
 t_timeout_fails_the_run() {
-	claim "a guest that keeps printing past the timeout (-t) is ended and the run fails"
-	runner "$root/tools/vm" -t 15 -- 'while :; do echo tick; sleep 1; done'
+	claim "a guest that keeps printing past the timeout (-t) is ended and the run fails, naming the test that was running"
+	runner "$root/tools/vm" -t 20 -- "$hang_group hang:ticks"
 	expect_eq "$status" 125 "exit status"
-	said "timed out after 15s"
+	said "timed out after 20s while running \[hang: ticks\]"
 	expect_le "$took" 60 "seconds to end it"
 }
 
 t_silent_guest_is_ended() {
-	claim "a guest that prints nothing for QUIET seconds is ended long before the timeout"
-	runner QUIET=5 "$root/tools/vm" -t 110 -- 'echo start; sleep 100'
+	claim "a guest that prints nothing for QUIET seconds is ended long before the timeout, naming the test that was running"
+	runner QUIET=5 "$root/tools/vm" -t 110 -- "$hang_group hang:silent"
 	expect_eq "$status" 125 "exit status"
-	said "printed nothing for 5s"
+	said "printed nothing for 5s while running \[hang: silent\]"
 	expect_le "$took" 60 "seconds to end it"
+}
+
+t_limits_come_from_the_tests_planned() {
+	claim "with no -t, a tests/run.sh run may last as long as its tests' limits added up: 3 boots of 120 s, then 180 s for each test planned and one more"
+	runner T='cat_nonblock:prints_a_whole_file sleep:79_*' "$root/tools/vm" -s "$tmp/stage"
+	expect_eq "$status" 0 "exit status"
+	said "limits: whole run 900 s (2 tests planned), silence 300 s"
+	claim "TEST_TIMEOUT before tests/run.sh raises each test's share and the silence allowed"
+	runner "$root/tools/vm" -s "$tmp/stage" -- 'SEED=1 TEST_TIMEOUT=420 tests/run.sh stress'
+	said "limits: whole run 2280 s (3 tests planned), silence 600 s"
+	claim "any other command has no whole-run limit unless -t gives one"
+	runner "$root/tools/vm" -s "$tmp/stage" -- 'echo hi'
+	said "limits: whole run none, silence 300 s"
+}
+
+t_a_module_a_test_leaves_held_is_shown_with_its_holder() {
+	claim "a process outside the test that holds /dev/sleepy keeps sleepy loaded: the test fails, and the cleanup names the module's count and the holder (pid, name, state, wait channel, stack, fd)"
+	runner "$root/tools/vm" -t 300 -- 'insmod sleepy.ko && { sleep 1000 </dev/sleepy & } &&
+		tests/run.sh cat_nonblock:prints_a_whole_file'
+	expect_eq "$status" 1 "exit status"
+	grep -q '^not ok 1 cat_nonblock: prints_a_whole_file$' "$tmp/out" || fail "the test passed: $(cat "$tmp/out")"
+	grep -qx '# FAIL: cleanup: sleepy will not unload (refcnt 1)' "$tmp/out" ||
+		fail "no refcnt line: $(cat "$tmp/out")"
+	grep -qx '# holds /dev/sleepy as fd 0:' "$tmp/out" || fail "no holder line: $(cat "$tmp/out")"
+	grep -Eq '^#   pid [0-9]+ \(sleep\) state S wchan ' "$tmp/out" || fail "the holder is not shown: $(cat "$tmp/out")"
 }
 
 t_boot_hang_is_booted_again() {
