@@ -2,7 +2,7 @@
 #
 # waitq-lab: kernel modules that teach how the kernel puts tasks to sleep.
 #
-#   make                 modules for the running kernel (KDIR) and the tools
+#   make                 modules for the running kernel (KDIR) and the programs
 #   make check           build, boot the VM kernel and run the tests
 #   make help            every target
 
@@ -11,10 +11,12 @@ ifneq ($(KERNELRELEASE),)
 KDIR    ?= /lib/modules/$(KERNELRELEASE)/build
 endif
 KDIR    ?= /lib/modules/$(shell uname -r)/build
-KVER    ?= 6.1
+# The VM's kernels: vm/kernels is their table.
+ALL_KERNELS := $(shell vm/kernels names)
+KVER    ?= $(shell vm/kernels default)
 KERNELS ?= $(KVER)
-# make trace: the scenarios of tools/trace.sh, and where their traces and
-# timelines go.
+# make trace: the scenarios of guest/trace/scenarios.sh, and where their
+# traces and timelines go.
 SCENARIOS := sleep-one sleep-herd sleepy completions io_wait_event
 SCENARIO  ?= $(SCENARIOS)
 OUT       ?= build/trace
@@ -22,21 +24,21 @@ OUT       ?= build/trace
 # Each kernel gets its own build folder, so objects never mix.
 KREL  := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD := build/$(KREL)
-# Every top-level .c is a module (Kbuild, dkms.conf and tests/run.sh say so too).
-MODS  := $(basename $(wildcard *.c))
+# The modules: Kbuild's obj-m lines, the one list of them.
+MODS  := $(patsubst %.o,%,$(shell sed -n 's/^obj-m += //p' Kbuild))
 
-# Userspace runs in a busybox guest too, so it is linked statically.
+# The programs run in a busybox guest too, so they are linked statically:
+# the user-space example, the tests' helpers and make bench's program.
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -static
-TOOLS   := tools/cat_nonblock
-HELPERS := $(basename $(wildcard tests/helpers/*.c))
+HELPERS := $(basename $(wildcard guest/helpers/*.c))
+PROGS   := cat_nonblock $(HELPERS) guest/bench/bench
 
-.PHONY: all modules tools clean check check-all demo shell bench lint install \
-	uninstall help mutants
+.PHONY: all modules programs clean check check-all demo shell bench lint \
+	install uninstall help mutants list-modules
 
-all: modules tools
+all: modules programs
 
 modules:
-	@test -n "$(MODS)" || { echo "No module sources (*.c) in $(CURDIR)." >&2; exit 1; }
 	@test -n "$(KREL)" || { echo "No kernel headers at $(KDIR): install linux-headers-$$(uname -r), pass KDIR=, or use 'make check' / 'make demo' (they build for the VM kernel)." >&2; exit 1; }
 	@mkdir -p $(BUILD)
 	@find $(BUILD) -maxdepth 1 \( -type l -o -name '*.ko' \) -delete
@@ -46,57 +48,65 @@ modules:
 	@if [ "$(KDIR)" = "/lib/modules/$$(uname -r)/build" ]; then \
 		for m in $(MODS); do ln -sf $(BUILD)/$$m.ko $$m.ko; done; fi
 
-tools: $(TOOLS) $(HELPERS)
+# For scripts that need the module list: make -s list-modules.
+list-modules:
+	@printf '%s\n' $(MODS)
 
-$(TOOLS): %: %.c
+programs: $(PROGS)
+
+cat_nonblock: %: %.c
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
-$(HELPERS): %: %.c tests/helpers/helpers.h
+guest/bench/bench: %: %.c guest/helpers/helpers.h
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
+
+$(HELPERS): %: %.c guest/helpers/helpers.h
 	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
 check:
-	T='$(T)' tools/check $(KERNELS)
+	T='$(T)' host/check $(KERNELS)
 
 check-all:
-	tools/check 6.1 6.12 rt debug kcsan
+	host/check $(ALL_KERNELS)
 
 demo:
-	tools/vm -k $(KVER) -t 300 -- tools/demo.sh
+	vm/vm -k $(KVER) -t 300 -- guest/demo.sh
 
 shell:
-	tools/vm -k $(KVER) -i
+	vm/vm -k $(KVER) -i
 
-# The traces come back from the guest (tools/vm -o); the timelines are drawn
+# The traces come back from the guest (vm/vm -o); the timelines are drawn
 # on the host.
 .PHONY: trace
 trace:
-	tools/vm -k $(KVER) -t 300 -o $(OUT) -- tools/trace.sh $(SCENARIO)
-	tools/timeline.py -o $(OUT) $(addprefix $(OUT)/,$(addsuffix .txt,$(SCENARIO)))
+	vm/vm -k $(KVER) -t 300 -o $(OUT) -- guest/trace/scenarios.sh $(SCENARIO)
+	host/trace/timeline.py -o $(OUT) $(addprefix $(OUT)/,$(addsuffix .txt,$(SCENARIO)))
 
-# One boot (TSC as the clock: see tools/bench.sh), then tables and plots.
+# One boot (TSC as the clock: see guest/bench/measure.sh), then tables and
+# plots.
 bench:
-	@tools/deps bench
+	@host/deps bench
 	@mkdir -p build/bench
-	APPEND=tsc=reliable tools/vm -k $(KVER) -t 600 -- tools/bench.sh \
+	APPEND=tsc=reliable vm/vm -k $(KVER) -t 600 -- guest/bench/measure.sh \
 		>build/bench/raw.txt
-	tools/bench-report build/bench/raw.txt build/bench
+	host/bench/report build/bench/raw.txt build/bench
 
-# A bounded hostile run (tests/stress.sh): SEED (default: random, printed
-# first) repeats a run's choices; DURATION is its length in seconds.
+# A bounded hostile run (guest/tests/stress.sh): SEED (default: random,
+# printed first) repeats a run's choices; DURATION is its length in seconds.
 .PHONY: stress
 DURATION ?= 120
 stress:
 	@seed=$(SEED); seed=$${seed:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
 	echo "stress: seed $$seed, $(DURATION) s (repeat: make stress SEED=$$seed DURATION=$(DURATION))"; \
-	tools/vm -k $(KVER) -- SEED=$$seed \
+	vm/vm -k $(KVER) -- SEED=$$seed \
 		DURATION=$(DURATION) TEST_TIMEOUT=$$(($(DURATION) + 300)) \
-		tests/run.sh stress
+		guest/run.sh stress
 
 lint:
-	tools/lint
+	host/lint
 
 mutants:
-	tools/mutants -k $(KVER)
+	host/mutants/run -k $(KVER)
 
 # Debian's 6.1 headers report a wrong kernelrelease: name the real one.
 install: modules
@@ -109,27 +119,28 @@ uninstall:
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
 
 clean:
-	rm -rf build $(TOOLS) $(HELPERS) $(addsuffix .ko,$(MODS))
+	rm -rf build $(PROGS) $(addsuffix .ko,$(MODS))
 
 help:
 	@echo 'Targets:'
-	@echo '  make [KDIR=...]       build the modules for KDIR (default: running kernel) and the tools'
-	@echo '  make check            build, boot the VM kernel (KVER=$(KVER)) and run tests/run.sh'
-	@echo '  make check KERNELS="6.1 6.12 rt debug"   the same on each kernel'
-	@echo "  make check T='sleep:rmmod_*'   only the tests that match (see tests/run.sh)"
-	@echo '  make check-all        the whole suite on 6.1, 6.12, rt, debug and kcsan'
+	@echo '  make [KDIR=...]       build the modules for KDIR (default: running kernel) and the programs'
+	@echo '  make check            build, boot the VM kernel (KVER=$(KVER)) and run guest/run.sh'
+	@echo '  make check KERNELS="6.1 debug"   the same on each kernel named'
+	@echo "  make check T='sleep:rmmod_*'   only the tests that match (guest/run.sh -l lists them)"
+	@echo '  make check-all        the whole suite on every kernel: $(ALL_KERNELS)'
 	@echo '  make stress [SEED=] [DURATION=120]   hostile processes, stress-ng and module reloads'
 	@echo '  make demo             replay the examples in the VM and show their output'
 	@echo '  make shell            an interactive root shell in the VM with the modules'
 	@echo '  make trace [SCENARIO=NAME] [OUT=DIR]   trace the examples in the VM: DIR/NAME.txt'
 	@echo '                        (ftrace text), NAME.svg (timeline) and a summary; OUT=docs/trace'
-	@echo '                        redraws the README pictures'
+	@echo '                        redraws the pictures of the docs'
 	@echo '  make bench            sleepy and /proc/sleep against the kernel'"'"'s primitives: build/bench/'
-	@echo '  make mutants          each original bug put back: its tests must fail (tests/mutants/)'
-	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format, shellcheck'
+	@echo '  make mutants          each original bug put back: its tests must fail (host/mutants/)'
+	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format,'
+	@echo '                        shellcheck, pyflakes, pycodestyle'
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'
 	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it'
 	@echo '  make clean            remove build output'
-	@echo 'Variables: KDIR (headers to build against), KVER (VM kernel: 6.1 6.12 rt debug kcsan),'
+	@echo 'Variables: KDIR (headers to build against), KVER (VM kernel: $(ALL_KERNELS)),'
 	@echo '           KERNELS (kernels for make check), T (tests to run)'
-	@echo '           VM: ACCEL (kvm|tcg), SMP, MEM, APPEND (see tools/vm)'
+	@echo '           VM: ACCEL (kvm|tcg), SMP, MEM, APPEND (see vm/vm)'

@@ -5,8 +5,14 @@
 # `make demo` runs this as root in the VM, from the project folder.
 set -eu
 
-cd "$(dirname "$0")/.."
-PATH=$PWD/tools:$PATH
+WAITQ_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WAITQ_TMP=$(mktemp -d)
+export WAITQ_ROOT WAITQ_TMP
+# shellcheck source=guest/lib.sh
+. "$WAITQ_ROOT/guest/lib.sh"
+# shellcheck disable=SC2154 # root and tmp come from lib.sh
+trap 'rm -rf "$tmp"' EXIT
+cd "$root"
 
 # show 'CMD': print the command like a shell prompt would, then run it.
 show() {
@@ -14,38 +20,25 @@ show() {
 	eval "$1"
 }
 
-# until_ok SECONDS CMD...: poll CMD, give up after SECONDS.
-until_ok() {
-	n=$(($1 * 50))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || { echo "demo: gave up waiting for: $*"; exit 1; }
-		sleep 0.02
-	done
-}
-
-# Kernel messages since a mark, without timestamps.
-mark() { echo "demo-mark-$1" >/dev/kmsg; }
-since() { dmesg | sed -n "/demo-mark-$1/,\$p" | sed '1d; s/^\[[^]]*\] //'; }
-
-waiter_reported_twice() { [ "$(dmesg | grep -c 'wait thread execution')" -ge 2 ]; }
-would_block() { [ "$(cat_nonblock /proc/sleep)" = "Open would block" ]; }
+waiter_reported_twice() { [ "$(klog | grep -c 'wait thread execution')" -ge 2 ]; }
+would_block() { [ "$(./cat_nonblock /proc/sleep)" = "Open would block" ]; }
+flywheel_spun() { klog_has "Flywheel spins up"; }
+sleep_is_free() { ./cat_nonblock /proc/sleep >/dev/null 2>&1; }
 
 if [ -f sleep.ko ]; then
 	echo "== sleep.ko: /proc/sleep, one opener at a time =="
 	show 'insmod sleep.ko'
-	show 'cat_nonblock /proc/sleep'
+	show './cat_nonblock /proc/sleep'
 	echo "\$ tail -f /proc/sleep &"
 	tail -f /proc/sleep &
 	tail_pid=$!
-	until_ok 10 would_block
-	show 'cat_nonblock /proc/sleep' || true
+	wait_for 10 "tail -f to hold /proc/sleep" would_block
+	show './cat_nonblock /proc/sleep' || true
 	echo "\$ kill %1"
 	kill "$tail_pid"
 	wait "$tail_pid" || true
-	until_ok 10 cat_nonblock /proc/sleep
-	show 'cat_nonblock /proc/sleep'
+	wait_for 10 "/proc/sleep to be free" sleep_is_free
+	show './cat_nonblock /proc/sleep'
 	show 'echo "hello, sleeper" > /proc/sleep'
 	show 'cat /proc/sleep'
 	show 'rmmod sleep'
@@ -54,39 +47,39 @@ fi
 
 if [ -f completions.ko ]; then
 	echo "== completions.ko: the flywheel waits for the crank =="
-	mark completions
+	klog_mark
 	show 'insmod completions.ko crank_delay_ms=100'
-	until_ok 10 sh -c 'dmesg | grep -q "Flywheel spins up"'
+	wait_for 10 "the flywheel" flywheel_spun
 	show 'rmmod completions'
 	echo "\$ dmesg"
-	since completions
+	klog
 	echo
 fi
 
 if [ -f io_wait_event.ko ]; then
 	echo "== io_wait_event.ko: a wait thread sleeps until the count passes 3 =="
-	mark io_wait_event
+	klog_mark
 	show 'insmod io_wait_event.ko interval_ms=200'
 	# The waiter reports only once the count has passed 3: let it do so twice.
-	until_ok 20 waiter_reported_twice
+	wait_for 20 "the waiter's second report" waiter_reported_twice
 	show 'rmmod io_wait_event'
 	echo "\$ dmesg"
-	since io_wait_event
+	klog
 	echo
 fi
 
 if [ -f sleepy.ko ]; then
 	echo "== sleepy.ko: each write wakes one sleeping reader =="
-	mark sleepy
+	klog_mark
 	show 'insmod sleepy.ko dyndbg=+p'
 	echo "\$ cat /dev/sleepy &"
 	cat /dev/sleepy &
 	reader=$!
-	until_ok 10 sh -c "grep -q '^State:.*S' /proc/$reader/status"
+	wait_for 10 "cat to sleep in read()" in_state "$reader" S
 	show 'echo wake > /dev/sleepy'
 	echo "\$ wait"
 	wait "$reader"
 	show 'rmmod sleepy'
 	echo "\$ dmesg"
-	since sleepy
+	klog
 fi

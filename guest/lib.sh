@@ -1,14 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers for tests/<group>.sh, sourced by tests/run.sh into each test's own
-# shell. A test is a function t_<name>; it reads as claims: `claim` names a
+# What every guest script shares: sourced by guest/run.sh (and into each
+# test's own shell), guest/demo.sh, guest/trace/scenarios.sh,
+# guest/bench/measure.sh and guest/mutants.sh. A test is a function
+# t_<name> in guest/tests/<group>.sh; it reads as claims: `claim` names a
 # behaviour, the lines after it prove it and `fail` when they do not.
 # POSIX sh: it runs under busybox in the guest.
+#
+# WAITQ_ROOT is the project folder: the one with Kbuild, the built .ko files
+# and cat_nonblock (the repository on a machine, /waitq in the VM); WAITQ_TMP
+# a folder the caller owns.
 
-# shellcheck shell=sh disable=SC2034 # the group files use these
-root=${WAITQ_ROOT:?run tests through tests/run.sh}
-helpers=$root/tests/helpers
-tmp=${WAITQ_TMP:?run tests through tests/run.sh}
+# shellcheck shell=sh disable=SC2034 # the scripts that source this use these
+root=${WAITQ_ROOT:?set WAITQ_ROOT to the project folder (guest/run.sh does)}
+helpers=$root/guest/helpers
+tmp=${WAITQ_TMP:?set WAITQ_TMP to a folder of the caller (guest/run.sh does)}
+
+# modules: the examples' modules, one per line: Kbuild's list.
+modules() { sed -n 's/^obj-m += \(.*\)\.o$/\1/p' "$root/Kbuild"; }
 
 claim() { echo "# claim: $*"; }
 note() { echo "# $*"; }
@@ -36,7 +45,7 @@ now_ms() {
 }
 
 # wait_for SECONDS WHAT CMD...: poll CMD until it succeeds, fail after SECONDS.
-# Each wait's time goes to $tmp/waits, where tests/run.sh finds the waits
+# Each wait's time goes to $tmp/waits, where guest/run.sh finds the waits
 # that came near their bound.
 wait_for() {
 	_wait_start=$(now_ms)
@@ -52,7 +61,7 @@ wait_for() {
 }
 
 # spawn CMD...: start CMD in the background; its pid is in $spawned (and in
-# $tmp/pids). tests/run.sh kills whatever a test leaves running.
+# $tmp/pids). guest/run.sh kills whatever a test leaves running.
 spawn() {
 	"$@" &
 	spawned=$!
@@ -61,7 +70,7 @@ spawn() {
 
 # stat_field PID N: field N (or N,M...) of /proc/PID/stat, counted from the
 # state (1) after the ")" that ends the task's name, which may hold spaces
-# and parentheses; nothing if the task is gone. tests/helpers/helpers.h
+# and parentheses; nothing if the task is gone. guest/helpers/helpers.h
 # reads it the same way.
 stat_field() {
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f"$2"
@@ -113,14 +122,14 @@ rmmod_refused() {
 	loaded "$1" || fail "$1 was unloaded"
 }
 
-# test_module DIR KDIR: build the test-only module of tests/DIR (its .c and
+# test_module DIR KDIR: build the test-only module of host/tests/DIR (its .c and
 # Kbuild) against the kernel tree KDIR, with W=1 -Werror, in $tmp/DIR.
 # For host groups that boot a kernel with it (VM_FILES).
 test_module() {
 	mkdir -p "$tmp/$1"
-	cp "$root/tests/$1"/*.c "$root/tests/$1/Kbuild" "$tmp/$1/"
+	cp "$root/host/tests/$1"/*.c "$root/host/tests/$1/Kbuild" "$tmp/$1/"
 	make -s -C "$2" M="$tmp/$1" W=1 KCFLAGS=-Werror modules >&2 ||
-		fail "the module of tests/$1 did not build"
+		fail "the module of host/tests/$1 did not build"
 }
 
 loaded() { grep -qs "^$1 " /proc/modules; }

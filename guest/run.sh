@@ -2,45 +2,36 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the waitq-lab tests as root and print KTAP. A group is a file
-# tests/<group>.sh; each function t_<name> in it, written `t_<name>() {` at
-# the start of a line, is one test, run in its own shell with a timeout
-# under tests/helpers/subreaper; then every process it started, at any
-# depth, is killed, the modules must unload (or the processes holding them
-# are shown), and a kernel splat logged while it ran fails it. Each result
-# comes after a "# time:" line. A module is a top-level <name>.c; its
-# group is tests/<name>.sh, skipped when <name>.ko is not built.
+# guest/tests/<group>.sh (run in the guest: the VM, or a machine you test
+# on) or host/tests/<group>.sh (run on the build host; it loads no module).
+# Each function t_<name> in it, written `t_<name>() {` at the start of a
+# line, is one test, run in its own shell with a timeout under
+# guest/helpers/subreaper; then every process it started, at any depth, is
+# killed, the modules must unload (or the processes holding them are
+# shown), and a kernel splat logged while it ran fails it. Each result comes
+# after a "# time:" line. Each module of Kbuild's list has its group,
+# guest/tests/<name>.sh, skipped when <name>.ko is not built.
 #
-# A group runs in the guest (the VM, or a machine you test on) unless its
-# file has a line `# runs-on: host` (build-host only: it loads no module) or
-# `# runs-on: host guest` (both). A group with a line `# on request` (stress:
-# minutes long) runs only when a selector names it.
+# A guest group with a line `# runs-on: host guest` runs on the host too
+# (cat_nonblock). A group with a line `# on request` (stress: minutes
+# long) runs only when a selector names it.
 #
-#   tests/run.sh [-l] [-w host|guest] [SELECTOR...]
-#
-# SELECTOR is GROUP or GROUP:TEST, either part a shell pattern
-# (sleep:79_byte_message_round_trips_and_80_is_einval,
-# 'sleep:rmmod_while_held_*', '*:*signal*');
-# default: every guest group. -w keeps the groups that run there (-w host
-# without SELECTOR: every host group). -l lists the selected tests and exits.
-# TEST_TIMEOUT: seconds per test (120).
-#
-# Exit status: 0 every test passed or was skipped, 1 a test failed or timed
-# out, 2 usage: a selector that matches no test, a test file the runner
-# cannot read (a t_ function it would not discover), a module without tests.
-#
-# WAITQ_ROOT is the project folder holding the .ko files, tools/ and tests/
-# (default: the parent of this script).
+# WAITQ_ROOT is the project folder, with Kbuild and the built .ko files
+# (default: the parent of guest/; /waitq in the VM). Exit status: 0 every
+# test passed or was skipped, 1 a test failed or timed out, 64 bad usage: a
+# selector that matches no test, a test file the runner cannot read (a t_
+# function it would not discover), a module without tests.
 set -eu
 
-tests=$(cd "$(dirname "$0")" && pwd)
-WAITQ_ROOT=${WAITQ_ROOT:-$(dirname "$tests")}
+here=$(cd "$(dirname "$0")" && pwd)
+WAITQ_ROOT=${WAITQ_ROOT:-$(dirname "$here")}
 export WAITQ_ROOT
 timeout_s=${TEST_TIMEOUT:-120}
 
 usage() {
 	[ $# -eq 0 ] || echo "run.sh: $*" >&2
 	cat >&2 <<'EOF'
-usage: tests/run.sh [-l] [-w host|guest] [SELECTOR...]
+usage: guest/run.sh [-l] [-w host|guest] [SELECTOR...]
   SELECTOR  GROUP or GROUP:TEST, either part a shell pattern
             ('sleep:rmmod_while_held_*', '*:*signal*'); default: every
             guest group but those run on request
@@ -48,7 +39,7 @@ usage: tests/run.sh [-l] [-w host|guest] [SELECTOR...]
   -w WHERE  keep the groups that run there; -w host alone: every host group
   TEST_TIMEOUT=SECONDS  the limit of each test (default 120)
 EOF
-	exit 2
+	exit 64
 }
 
 listing='' where=''
@@ -65,20 +56,37 @@ case $where in
 *) usage "-w takes host or guest, not '$where'" ;;
 esac
 
-# Modules: the top-level *.c (tools/vm copies them into the guest).
-modules=$(cd "$WAITQ_ROOT" && for c in *.c; do [ ! -f "$c" ] || echo "${c%.c}"; done)
-is_module() { echo "$modules" | grep -qx "$1"; }
+# lib.sh's helpers (modules, rmmod, now_ms, task_state...) serve the runner
+# too; each test sources it again in its own shell.
+# shellcheck source=guest/lib.sh
+WAITQ_TMP=${TMPDIR:-/tmp} . "$here/lib.sh"
+mods=$(modules 2>/dev/null || true)
+is_module() { echo "$mods" | grep -qx "$1"; }
 
-groups=$(cd "$tests" && for f in *.sh; do
-	case $f in lib.sh | run.sh) ;; *) echo "${f%.sh}" ;; esac
+# The groups: guest/tests/*.sh, and on the build host host/tests/*.sh.
+# group_file GROUP: its file.
+group_dirs="$here/tests $WAITQ_ROOT/host/tests"
+groups=$(for d in $group_dirs; do
+	for f in "$d"/*.sh; do [ ! -f "$f" ] || basename "$f" .sh; done
 done)
-for m in $modules; do
-	echo "$groups" | grep -qx "$m" || usage "module $m has no tests: write tests/$m.sh"
+group_file() {
+	for _d in $group_dirs; do
+		[ ! -f "$_d/$1.sh" ] || { echo "$_d/$1.sh" && return; }
+	done
+}
+dup=$(echo "$groups" | sort | uniq -d)
+[ -z "$dup" ] || usage "groups in both guest/tests and host/tests: $dup"
+for m in $mods; do
+	echo "$groups" | grep -qx "$m" || usage "module $m has no tests: write guest/tests/$m.sh"
 done
 
-# runs_on GROUP: where it runs, from its `# runs-on:` line (default guest).
+# runs_on GROUP: where it runs: host for host/tests, else its `# runs-on:`
+# line, or guest.
 runs_on() {
-	sed -n 's/^# runs-on: \(.*\)$/\1/p' "$tests/$1.sh" | grep . || echo guest
+	case $(group_file "$1") in
+	"$WAITQ_ROOT/host/tests/"*) echo host ;;
+	*) sed -n 's/^# runs-on: \(.*\)$/\1/p' "$(group_file "$1")" | grep . || echo guest ;;
+	esac
 }
 runs_here() { [ -z "$where" ] || runs_on "$1" | grep -qw "$where"; }
 
@@ -86,14 +94,15 @@ runs_here() { [ -z "$where" ] || runs_on "$1" | grep -qw "$where"; }
 # start of a line: any other form (`t_x () {`, a one-liner, `function t_x`)
 # would be skipped silently.
 for group in $groups; do
+	file=$(group_file "$group")
 	bad=$(grep -nE '^[[:space:]]*(function[[:space:]]+)?t_[A-Za-z0-9_]*[[:space:]]*(\(|\{|$)' \
-		"$tests/$group.sh" | grep -vE '^[0-9]+:t_[a-z0-9_]+\(\) \{$' || true)
-	[ -z "$bad" ] || usage "tests/$group.sh: write each test as 't_name() {' on a line of its own, not:
+		"$file" | grep -vE '^[0-9]+:t_[a-z0-9_]+\(\) \{$' || true)
+	[ -z "$bad" ] || usage "$file: write each test as 't_name() {' on a line of its own, not:
 $bad"
-	dup=$(sed -n 's/^\(t_[a-z0-9_]*\)() {$/\1/p' "$tests/$group.sh" | sort | uniq -d)
-	[ -z "$dup" ] || usage "tests/$group.sh defines $dup more than once"
+	dup=$(sed -n 's/^\(t_[a-z0-9_]*\)() {$/\1/p' "$file" | sort | uniq -d)
+	[ -z "$dup" ] || usage "$file defines $dup more than once"
 done
-list() { sed -n 's/^t_\([a-z0-9_]*\)() {$/\1/p' "$tests/$1.sh"; }
+list() { sed -n 's/^t_\([a-z0-9_]*\)() {$/\1/p' "$(group_file "$1")"; }
 
 # select SELECTOR: "GROUP TEST" for each test it matches, in file order.
 select_tests() {
@@ -114,11 +123,11 @@ if [ $# -eq 0 ]; then
 	default=guest
 	[ "$where" != host ] || default=host
 	for group in $groups; do
-		! grep -qx '# on request' "$tests/$group.sh" || continue
+		! grep -qx '# on request' "$(group_file "$group")" || continue
 		! runs_on "$group" | grep -qw "$default" || set -- "$@" "$group"
 	done
 fi
-selected=$(for sel; do select_tests "$sel" || exit 2; done) || exit 2
+selected=$(for sel; do select_tests "$sel" || exit 64; done) || exit 64
 selected=$(echo "$selected" | awk 'NF && !seen[$0]++' | while read -r group test; do
 	! runs_here "$group" || echo "$group $test"
 done)
@@ -128,11 +137,9 @@ if [ -n "$listing" ]; then
 fi
 
 # Each test runs under subreaper, which kills everything it started when it
-# ends. lib.sh's helpers (rmmod, now_ms, task_state...) serve the runner too.
-subreaper=$tests/helpers/subreaper
-[ -x "$subreaper" ] || usage "no $subreaper: build the test helpers first (make tools)"
-# shellcheck source=tests/lib.sh
-WAITQ_TMP=${TMPDIR:-/tmp} . "$tests/lib.sh"
+# ends.
+subreaper=$here/helpers/subreaper
+[ -x "$subreaper" ] || usage "no $subreaper: build the programs first (make programs)"
 
 # show_task PID: one process as the runner reports it: pid, name, state,
 # wait channel and kernel stack.
@@ -164,7 +171,7 @@ holders() {
 # Every module must go away once the test's processes are gone (subreaper
 # killed what was left); one that stays held for 10 s says who holds it.
 cleanup() {
-	for m in $modules; do
+	for m in $mods; do
 		loaded "$m" || continue
 		_until=$(($(now_ms) + 10000))
 		while ! rmmod "$m" 2>/dev/null; do
@@ -193,10 +200,10 @@ slow_waits() {
 # blamed for the kernel's splats, nor checked for leaks.
 guest_only() { ! runs_on "$1" | grep -qw host; }
 
-# splats NAME: the kernel's splats (tests/splats.awk) logged since the
+# splats NAME: the kernel's splats (guest/splats.awk) logged since the
 # test NAME started, each with its stack.
 splats() {
-	dmesg 2>/dev/null | awk -v test="$1" -v full=1 -f "$tests/splats.awk"
+	dmesg 2>/dev/null | awk -v test="$1" -v full=1 -f "$here/splats.awk"
 }
 # Where a kernel log is readable (root), the tests are told apart in it.
 marks=
@@ -250,8 +257,8 @@ for group in $groups_run; do
 		start=$(now_ms)
 		rc=0
 		# shellcheck disable=SC2016 # expanded by the inner shell
-		"$subreaper" -t "$timeout_s" sh -c '. "$1/lib.sh"; . "$1/$2.sh"; "$3"' \
-			sh "$tests" "$group" "$fn" >"$log" 2>&1 || rc=$?
+		"$subreaper" -t "$timeout_s" sh -c '. "$1/lib.sh"; . "$2"; "$3"' \
+			sh "$here" "$(group_file "$group")" "$fn" >"$log" 2>&1 || rc=$?
 		cleanup >>"$log" 2>&1 || [ $rc -ne 0 ] || rc=1
 		slow_waits "$WAITQ_TMP/waits" >>"$log"
 		took=$(($(now_ms) - start))

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Kernel splats in a kernel log (tools/vm's console.log, or dmesg in the
-# guest), each blamed on the test that was running: tests/run.sh writes
+# Kernel splats in a kernel log (vm/vm's console.log, or dmesg in the
+# guest), each blamed on the test that was running: guest/run.sh writes
 # "waitq-test: GROUP: TEST" to /dev/kmsg before each test. Prints
 # "[GROUP: TEST] LINE" for each line of a splat (with test=, just the LINE).
 # POSIX awk: mawk, gawk and busybox's.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench: one harness for make bench (tools/bench.sh). The same code drives
+ * bench: one harness for make bench (guest/bench/measure.sh). The same code drives
  * every primitive; only the post/wait (token) or acquire/release (lock) pair
  * differs, so the primitive is the only variable. Each run prints lines of
  * "group,prim,test,n,hold_ms,metric,value" on stdout.
@@ -64,7 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "../helpers/helpers.h"
 
 #define MAX_N 64
 #define MAX_ACQS 8192

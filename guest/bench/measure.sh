@@ -7,19 +7,22 @@
 # runs every primitive of a configuration back to back, in an order rotated
 # from one repetition to the next, so that they are compared under the same
 # conditions. Prints CSV on stdout: "meta,KEY,VALUE" lines, then
-# "REP,GROUP,PRIM,TEST,N,HOLD_MS,METRIC,VALUE" (tests/helpers/bench.c says
-# what each metric is). tools/bench-report turns it into tables and plots.
+# "REP,GROUP,PRIM,TEST,N,HOLD_MS,METRIC,VALUE" (guest/bench/bench.c says
+# what each metric is). host/bench/report turns it into tables and plots.
 #
-#   tools/bench.sh [REPS]       (as root in the VM; default 5 repetitions)
+#   guest/bench/measure.sh [REPS]   (as root in the VM; default 5 repetitions)
 set -eu
 
-cd "$(dirname "$0")/.."
+WAITQ_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WAITQ_TMP=$(mktemp -d)
+export WAITQ_ROOT WAITQ_TMP
+# shellcheck source=guest/lib.sh
+. "$WAITQ_ROOT/guest/lib.sh"
+# shellcheck disable=SC2154 # root and tmp come from lib.sh
+trap 'rm -rf "$tmp"' EXIT
+cd "$root"
 reps=${1:-5}
-bench=tests/helpers/bench
-
-# kmod's insmod and rmmod, as the tests use (tools/vm links them to kmod).
-insmod() { /bin/insmod "$@"; }
-rmmod() { /bin/rmmod "$@"; }
+bench=guest/bench/bench
 
 # run REP ARGS...: one run of the harness, its lines prefixed with REP. A
 # run that fails (lost or doubled tokens, two holders) is reported, and the

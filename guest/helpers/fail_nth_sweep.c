@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Load a module once per fault-injection point of its load, failing a
- * different point each time, for tests/faults.sh. Each load arms
+ * different point each time, for guest/tests/faults.sh. Each load arms
  * /proc/thread-self/fail-nth with N and calls finit_module() from this very
  * thread, so only the load's own points count (load_module() and the
  * module's init): N = 1, 2, ... fails each of them once, in order, until a
@@ -15,7 +15,7 @@
  * last, fault-free load stays loaded.
  *
  * Each injected load is bracketed in the kernel log by
- * "waitq-fault-injection: on/off", so that tools/vm can tell the kernel's
+ * "waitq-fault-injection: on/off", so that vm/vm can tell the kernel's
  * own reports of a failed allocation from a splat.
  *
  * Prints "points=N failed=F survived=S". Exit status: 0 swept and clean,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Queue child openers on /proc/sleep in a known order, for tests/sleep.sh.
+ * Queue child openers on /proc/sleep in a known order, for
+ * guest/tests/sleep.sh.
  * This process holds the file first; each child is started only once the
  * previous one sleeps in open() (state S, in the openat system call).
  *

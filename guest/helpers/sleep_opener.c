@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One opener of /proc/sleep (or FILE) for tests/sleep.sh: open it, report
+ * One opener of /proc/sleep (or FILE) for guest/tests/sleep.sh: open it, report
  * the result, optionally read, write or hold it, then close it.
  *
  *   sleep_opener [-u ID] [-n] [-R] [-r] [-w TEXT] [-H MS] FILE

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# tools/cat_nonblock without any module: runs on the host and in the guest.
+# cat_nonblock without any module: runs on the host and in the guest.
 # runs-on: host guest
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
-cat_nonblock=$root/tools/cat_nonblock
+cat_nonblock=$root/cat_nonblock
 
 # run_cat ARGS...: output in $tmp/out, status in $rc.
 run_cat() {

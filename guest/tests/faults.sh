@@ -35,7 +35,7 @@ require_fault_injection() {
 }
 
 # sweep MODULE CHECK...: fail allocation 1, 2, ... of its load, in
-# tests/helpers/fail_nth_sweep (CHECKs are its -a/-t options: what a failed
+# guest/helpers/fail_nth_sweep (CHECKs are its -a/-t options: what a failed
 # load must not leave behind), then a plain load must work.
 sweep() {
 	require_fault_injection

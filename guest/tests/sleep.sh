@@ -65,7 +65,7 @@ expect_line() {
 # nonblocking_open_would_block: the file is held right now.
 nonblocking_open_would_block() {
 	_rc=0
-	"$root/tools/cat_nonblock" "$proc" >"$tmp/cat" || _rc=$?
+	"$root/cat_nonblock" "$proc" >"$tmp/cat" || _rc=$?
 	expect_eq "$_rc" 1 "cat_nonblock exit status while held"
 	expect_line "$tmp/cat" "Open would block" "cat_nonblock while held"
 }
@@ -108,7 +108,7 @@ t_tail_f_holds_the_file_and_the_next_reader_still_reads() {
 	load sleep
 	echo tailed >$proc || fail "write"
 	claim "cat_nonblock reads the line while nobody holds the file"
-	"$root/tools/cat_nonblock" $proc >"$tmp/out" || fail "cat_nonblock exited $?"
+	"$root/cat_nonblock" $proc >"$tmp/out" || fail "cat_nonblock exited $?"
 	expect_line "$tmp/out" "Last input:tailed" "cat_nonblock"
 	claim "tail -f holds the file and prints the line"
 	spawn tail -f $proc >"$tmp/tail"
@@ -119,7 +119,7 @@ t_tail_f_holds_the_file_and_the_next_reader_still_reads() {
 	claim "once tail -f is killed, cat_nonblock reads the line again"
 	kill "$tail_pid"
 	wait_for 10 "tail -f to exit" ended "$tail_pid"
-	"$root/tools/cat_nonblock" $proc >"$tmp/out" || fail "cat_nonblock exited $?"
+	"$root/cat_nonblock" $proc >"$tmp/out" || fail "cat_nonblock exited $?"
 	expect_line "$tmp/out" "Last input:tailed" "cat_nonblock after tail -f"
 }
 
@@ -332,7 +332,7 @@ t_cat_into_its_own_file_waits_for_itself_until_killed() {
 	claim "cat_nonblock $proc > $proc exits 1 at once, its 'Open would block' the message"
 	rc=0
 	# shellcheck disable=SC2094 # as above
-	"$root/tools/cat_nonblock" $proc >$proc || rc=$?
+	"$root/cat_nonblock" $proc >$proc || rc=$?
 	expect_eq "$rc" 1 "cat_nonblock exit status"
 	cat $proc >"$tmp/out" || fail "cat"
 	expect_line "$tmp/out" "Last input:Open would block" "message"

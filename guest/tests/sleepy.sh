@@ -3,7 +3,7 @@
 # sleepy.ko, /dev/sleepy: a read sleeps until a write comes; each write
 # releases exactly one read, at once or later, and none is lost or doubled.
 # Past max_pending a write sleeps until a read makes room. The helpers are
-# tests/helpers/sleepy_*.c.
+# guest/helpers/sleepy_*.c.
 
 # shellcheck shell=sh disable=SC2154 # root, helpers, tmp, spawned: lib.sh
 dev=/dev/sleepy

@@ -2,10 +2,10 @@
 #
 # make stress: a bounded hostile run. For DURATION seconds (default 120: three
 # fifths chaos, two fifths accounting) and a SEED printed first, hostile
-# processes (tests/helpers/stress_hostile), stress-ng's stressors aimed at our
+# processes (guest/helpers/stress_hostile), stress-ng's stressors aimed at our
 # files and insmod/rmmod loops of every module; then each file must work as
-# before. tests/run.sh checks after each test that every module unloads, and
-# on a kernel with kmemleak that nothing leaked; tools/vm fails the run on a
+# before. guest/run.sh checks after each test that every module unloads, and
+# on a kernel with kmemleak that nothing leaked; vm/vm fails the run on a
 # splat or a taint. Not in the default groups: `make stress` runs it.
 # on request
 # shellcheck shell=sh disable=SC2154 # root, helpers, tmp: lib.sh
@@ -99,7 +99,7 @@ hostile() {
 t_hostile_processes_stress_ng_and_reloads_of_every_module_break_nothing() {
 	_s=$((duration * 3 / 5))
 	claim "for $_s s, 8 root and 4 nobody hostile processes, stress-ng's dev, procfs and fstat stressors (the first half) and insmod/rmmod loops of every module: every process stops when asked, every module unloads after"
-	[ -x "$stress_ng" ] || fail "no $stress_ng in this system (tools/vm copies it)"
+	[ -x "$stress_ng" ] || fail "no $stress_ng in this system (vm/vm copies it)"
 	# stress-ng's dev stressor needs the device at its start.
 	load sleepy
 	mkdir "$tmp/ours"
@@ -143,22 +143,22 @@ t_every_file_behaves_as_before_after_the_hostile_runs() {
 	expect_eq "$(cat /proc/sleep)" "Last input:after the storm" "/proc/sleep"
 	exec 3</proc/sleep
 	_rc=0
-	"$root/tools/cat_nonblock" /proc/sleep >/dev/null || _rc=$?
+	"$root/cat_nonblock" /proc/sleep >/dev/null || _rc=$?
 	expect_eq "$_rc" 1 "cat_nonblock while /proc/sleep is held"
 	exec 3<&-
-	"$root/tools/cat_nonblock" /proc/sleep >/dev/null ||
+	"$root/cat_nonblock" /proc/sleep >/dev/null ||
 		fail "cat_nonblock once /proc/sleep is closed"
 	unload sleep
 
 	claim "/dev/sleepy releases one read per write"
 	load sleepy
 	_rc=0
-	"$root/tools/cat_nonblock" /dev/sleepy || _rc=$?
+	"$root/cat_nonblock" /dev/sleepy || _rc=$?
 	expect_eq "$_rc" 1 "O_NONBLOCK read with no write pending"
 	echo wake >/dev/sleepy
-	"$root/tools/cat_nonblock" /dev/sleepy || fail "O_NONBLOCK read after a write"
+	"$root/cat_nonblock" /dev/sleepy || fail "O_NONBLOCK read after a write"
 	_rc=0
-	"$root/tools/cat_nonblock" /dev/sleepy || _rc=$?
+	"$root/cat_nonblock" /dev/sleepy || _rc=$?
 	expect_eq "$_rc" 1 "a second O_NONBLOCK read after one write"
 	unload sleepy
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make trace's scenarios (tools/trace.sh), judged on the ftrace text they
-# record: the scheduler's wake-ups and sleeps, and the modules' own events.
+# make trace's scenarios (guest/trace/scenarios.sh), judged on the ftrace
+# text they record: the scheduler's wake-ups and sleeps, and the modules' own
+# events.
 # Skipped on a kernel without tracefs (the debug kernel: CONFIG_TRACING off).
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
@@ -9,7 +10,8 @@
 trace() {
 	grep -qw tracefs /proc/filesystems ||
 		skip "no tracefs in this kernel (CONFIG_TRACING is off)"
-	"$root/tools/trace.sh" -d "$tmp" "$1" >/dev/null || fail "tools/trace.sh $1"
+	"$root/guest/trace/scenarios.sh" -d "$tmp" "$1" >/dev/null ||
+		fail "guest/trace/scenarios.sh $1"
 	txt=$tmp/$1.txt
 }
 

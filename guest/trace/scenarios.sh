@@ -4,9 +4,9 @@
 # Run short scenarios of the examples with tracefs recording, as root in the
 # VM (make trace) or on a machine with the modules built. Each scenario's
 # trace, the kernel's ftrace text, goes to DIR/NAME.txt (default $WAITQ_OUT,
-# or the current folder); tools/timeline.py draws it.
+# or the current folder); host/trace/timeline.py draws it.
 #
-#   tools/trace.sh [-d DIR] [SCENARIO...]
+#   guest/trace/scenarios.sh [-d DIR] [SCENARIO...]
 #
 # Scenarios (default: all): sleep-one sleep-herd sleepy completions
 # io_wait_event. Recorded: sched_switch, sched_waking, sched_wakeup,
@@ -20,22 +20,25 @@
 # Exits 4 when the kernel has no tracefs (CONFIG_TRACING off).
 set -eu
 
-WAITQ_ROOT=${WAITQ_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+WAITQ_ROOT=${WAITQ_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 own_tmp=
 if [ -z "${WAITQ_TMP:-}" ]; then
 	WAITQ_TMP=$(mktemp -d)
 	own_tmp=$WAITQ_TMP
 fi
 export WAITQ_ROOT WAITQ_TMP
-# shellcheck source=tests/lib.sh
-. "$WAITQ_ROOT/tests/lib.sh"
+# shellcheck source=guest/lib.sh
+. "$WAITQ_ROOT/guest/lib.sh"
 # shellcheck disable=SC2154 # helpers, root and tmp come from lib.sh
 
 dir=${WAITQ_OUT:-.}
 while getopts d: opt; do
 	case $opt in
 	d) dir=$OPTARG ;;
-	*) sed -n '9p' "$0" >&2; exit 64 ;;
+	*)
+		echo "usage: guest/trace/scenarios.sh [-d DIR] [SCENARIO...]" >&2
+		exit 64
+		;;
 	esac
 done
 shift $((OPTIND - 1))

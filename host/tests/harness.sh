@@ -1,34 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side: the harness a contributor relies on. tests/run.sh's exit status
-# and selection, shown on a scratch tree of made-up groups; its KTAP read by
-# the kernel's own parser; and a new example (extra.c and tests/extra.sh)
-# picked up by the build, lint, make install, DKMS and the runner in the VM
-# with no other edit.
-# runs-on: host
+# The harness a contributor relies on. guest/run.sh's exit status and
+# selection, shown on a scratch tree of made-up groups; its KTAP read by the
+# kernel's own parser; and a new example (extra.c, guest/tests/extra.sh and
+# its line in Kbuild) picked up by the build, lint, make install, DKMS and
+# the runner in the VM with no other edit.
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # scratch: a tree with the real runner and lib.sh, no module, and the groups
-# written after it; each group runs on the host.
+# written after it, in host/tests: each runs on the host.
 scratch() {
-	mkdir -p "$tmp/s/tests/helpers"
-	cp "$root/tests/run.sh" "$root/tests/lib.sh" "$root/tests/splats.awk" "$tmp/s/tests/"
-	cp "$root/tests/helpers/subreaper" "$tmp/s/tests/helpers/"
+	mkdir -p "$tmp/s/guest/helpers" "$tmp/s/guest/tests" "$tmp/s/host/tests"
+	cp "$root/guest/run.sh" "$root/guest/lib.sh" "$root/guest/splats.awk" "$tmp/s/guest/"
+	cp "$root/guest/helpers/subreaper" "$tmp/s/guest/helpers/"
 }
 # group NAME: a scratch group with the function definitions on stdin. The
 # fixtures here spell t_ as T_ at the start of a line, or the runner would
 # take them for tests of this file.
 group() {
-	{
-		echo '# runs-on: host'
-		sed 's/^T_/t_/'
-	} >"$tmp/s/tests/$1.sh"
+	sed 's/^T_/t_/' >"$tmp/s/host/tests/$1.sh"
 }
 # runner ARGS...: the scratch runner, each test limited to $limit seconds
 # (default 120); status in $status, stdout in $tmp/out, stderr in $tmp/err.
 runner() {
 	status=0
-	WAITQ_ROOT=$tmp/s TEST_TIMEOUT=${limit:-120} "$tmp/s/tests/run.sh" "$@" \
+	WAITQ_ROOT=$tmp/s TEST_TIMEOUT=${limit:-120} "$tmp/s/guest/run.sh" "$@" \
 		>"$tmp/out" 2>"$tmp/err" || status=$?
 }
 has() { grep -qx "$1" "$tmp/out" || fail "no line '$1' in: $(cat "$tmp/out")"; }
@@ -94,7 +90,7 @@ EOF
 t_kunit_parser_reads_the_same_verdicts() {
 	claim "the kernel's KTAP parser (kunit.py parse) reads that output without errors: 1 passed, 2 failed, 1 skipped"
 	tar=/usr/src/linux-source-6.12.tar.xz
-	[ -f "$tar" ] || skip "no $tar (tools/deps)"
+	[ -f "$tar" ] || skip "no $tar (host/deps lint)"
 	scratch
 	mixed
 	limit=2 && runner mixed
@@ -108,12 +104,12 @@ t_kunit_parser_reads_the_same_verdicts() {
 }
 
 t_unknown_group_or_test_is_a_usage_error() {
-	claim "a misspelt group, or a test pattern that matches nothing, exits 2 and names the groups; no KTAP plan"
+	claim "a misspelt group, or a test pattern that matches nothing, exits 64 and names the groups; no KTAP plan"
 	scratch
 	mixed
 	for sel in mixd mixed:nope 'mixed:pass' '*:nothing*'; do
 		runner "$sel"
-		expect_eq "$status" 2 "exit status for '$sel'"
+		expect_eq "$status" 64 "exit status for '$sel'"
 		grep -qF "'$sel' matches no test (groups: mixed" "$tmp/err" ||
 			fail "for '$sel' it said: $(head -n 1 "$tmp/err")"
 		[ ! -s "$tmp/out" ] || fail "for '$sel' it printed: $(cat "$tmp/out")"
@@ -169,36 +165,38 @@ EOF
 
 t_a_test_the_runner_cannot_discover_is_an_error() {
 	for form in 't_spaced () {' 't_inline() { true; }' 'function t_bash {' '  t_indented() {'; do
-		claim "a group defining a test as '$form' exits 2 naming the line, and runs nothing"
+		claim "a group defining a test as '$form' exits 64 naming the line, and runs nothing"
 		scratch
 		printf 't_fine() {\n\ttrue\n}\n%s\n\ttrue\n}\n' "$form" | group odd
 		runner odd
-		expect_eq "$status" 2 "exit status"
-		grep -qF "tests/odd.sh: write each test as 't_name() {'" "$tmp/err" ||
+		expect_eq "$status" 64 "exit status"
+		grep -qF "host/tests/odd.sh: write each test as 't_name() {'" "$tmp/err" ||
 			fail "it said: $(cat "$tmp/err")"
-		grep -qF "5:$form" "$tmp/err" || fail "it did not name line 5: $(cat "$tmp/err")"
+		grep -qF "4:$form" "$tmp/err" || fail "it did not name line 4: $(cat "$tmp/err")"
 		[ ! -s "$tmp/out" ] || fail "it printed: $(cat "$tmp/out")"
 	done
 }
 
 t_a_module_without_tests_is_an_error() {
-	claim "a top-level extra.c without tests/extra.sh: exit 2, 'module extra has no tests'"
+	claim "a module extra in Kbuild's list without guest/tests/extra.sh: exit 64, 'module extra has no tests'"
 	scratch
 	mixed
-	touch "$tmp/s/extra.c"
+	echo 'obj-m += extra.o' >"$tmp/s/Kbuild"
 	runner mixed:passes
-	expect_eq "$status" 2 "exit status"
-	grep -q 'module extra has no tests: write tests/extra.sh' "$tmp/err" ||
+	expect_eq "$status" 64 "exit status"
+	grep -q 'module extra has no tests: write guest/tests/extra.sh' "$tmp/err" ||
 		fail "it said: $(cat "$tmp/err")"
 }
 
-# The throwaway example: a module that loads and unloads, and one test.
+# The throwaway example: a module that loads and unloads, one test, and its
+# line in Kbuild.
 write_extra() {
+	grep -qx 'obj-m += extra.o' "$1/Kbuild" || echo 'obj-m += extra.o' >>"$1/Kbuild"
 	cat >"$1/extra.c" <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A throwaway example that loads and unloads, to show that a new top-level
- * .c is picked up everywhere.
+ * A throwaway example that loads and unloads, to show that a new example
+ * is picked up everywhere.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -224,7 +222,7 @@ MODULE_AUTHOR("waitq-lab");
 MODULE_DESCRIPTION("A throwaway example");
 MODULE_VERSION("1.0");
 EOF
-	sed 's/^T_/t_/' >"$1/tests/extra.sh" <<'EOF'
+	sed 's/^T_/t_/' >"$1/guest/tests/extra.sh" <<'EOF'
 # SPDX-License-Identifier: GPL-2.0
 # extra.ko loads and unloads.
 # shellcheck shell=sh disable=SC2154 # root, tmp: lib.sh
@@ -240,7 +238,7 @@ EOF
 }
 
 t_a_new_example_is_picked_up_everywhere() {
-	_found=$("$root/tools/kernel/find" 6.1) || skip "no 6.1 headers (tools/deps 6.1)"
+	_found=$("$root/vm/kernel" 6.1) || skip "no 6.1 headers (host/deps 6.1)"
 	kdir=$(echo "$_found" | sed -n 2p)
 	krel=$(echo "$_found" | sed -n 3p)
 	copy=$tmp/tree
@@ -255,13 +253,13 @@ t_a_new_example_is_picked_up_everywhere() {
 	claim "make lint checks extra.c: a style error there fails checkpatch and clang-format"
 	echo 'static int extra_bad( void ){return 0;}' >>"$copy/extra.c"
 	rc=0
-	"$copy/tools/lint" checkpatch clang-format >"$tmp/lint" 2>&1 || rc=$?
+	"$copy/host/lint" checkpatch clang-format >"$tmp/lint" 2>&1 || rc=$?
 	expect_eq "$rc" 1 "lint status with the error"
 	grep -q 'FAIL checkpatch' "$tmp/lint" || fail "checkpatch passed: $(cat "$tmp/lint")"
 	grep -q 'FAIL clang-format' "$tmp/lint" || fail "clang-format passed: $(cat "$tmp/lint")"
 	grep -q 'extra\.c' "$tmp/lint" || fail "lint did not name extra.c: $(cat "$tmp/lint")"
 	write_extra "$copy"
-	"$copy/tools/lint" checkpatch clang-format shellcheck >"$tmp/lint" 2>&1 ||
+	"$copy/host/lint" checkpatch clang-format shellcheck >"$tmp/lint" 2>&1 ||
 		fail "lint of the clean example: $(cat "$tmp/lint")"
 
 	claim "make install puts extra.ko in updates/ and modules.dep"
@@ -270,8 +268,8 @@ t_a_new_example_is_picked_up_everywhere() {
 	grep -q '^updates/extra.ko' "$tmp/root/lib/modules/$krel/modules.dep" ||
 		fail "extra.ko not in modules.dep"
 
-	claim "tests/run.sh lists extra's test among the guest tests"
-	WAITQ_ROOT=$copy "$copy/tests/run.sh" -l >"$tmp/list" || fail "run.sh -l failed"
+	claim "guest/run.sh lists extra's test among the guest tests"
+	WAITQ_ROOT=$copy "$copy/guest/run.sh" -l >"$tmp/list" || fail "run.sh -l failed"
 	grep -qx 'extra:loads_and_unloads' "$tmp/list" || fail "not listed: $(cat "$tmp/list")"
 
 	if [ "$(id -u)" -eq 0 ] && command -v dkms >/dev/null &&
@@ -289,10 +287,10 @@ t_a_new_example_is_picked_up_everywhere() {
 		note "DKMS not tried: needs root, the dkms package and no waitq-lab in DKMS already"
 	fi
 
-	claim "in the VM, tests/run.sh runs extra's test by default and it passes"
+	claim "in the VM, guest/run.sh runs extra's test by default and it passes"
 	rc=0
-	"$copy/tools/vm" -t 300 -- 'tests/run.sh -l | grep -x extra:loads_and_unloads && tests/run.sh extra' \
+	"$copy/vm/vm" -t 300 -- 'guest/run.sh -l | grep -x extra:loads_and_unloads && guest/run.sh extra' \
 		>"$tmp/out" 2>"$tmp/err" || rc=$?
-	expect_eq "$rc" 0 "tools/vm status ($(tail -n 3 "$tmp/err"))"
+	expect_eq "$rc" 0 "vm/vm status ($(tail -n 3 "$tmp/err"))"
 	has "ok 1 extra: loads_and_unloads"
 }

@@ -1,17 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side: what a packager or admin relies on. Builds against the default
+# What a packager or admin relies on. Builds against the default
 # VM kernel's headers (Debian 6.1); needs modinfo, depmod and, for DKMS, root
 # and the dkms package.
-# runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
-# The modules: every top-level .c.
-mods=$(cd "$root" && for c in *.c; do [ ! -f "$c" ] || echo "${c%.c}"; done)
+# The modules: Kbuild's list.
+mods=$(modules)
 
 # Build for the default kernel; sets $kdir and $krel.
 build_default() {
-	_found=$("$root/tools/kernel/find" 6.1) || skip "no 6.1 headers (tools/deps 6.1)"
+	_found=$("$root/vm/kernel" 6.1) || skip "no 6.1 headers (host/deps 6.1)"
 	kdir=$(echo "$_found" | sed -n 2p)
 	krel=$(echo "$_found" | sed -n 3p)
 	make -s -C "$root" modules KDIR="$kdir" >"$tmp/build.log" 2>&1 ||
@@ -56,7 +55,7 @@ t_install_and_uninstall() {
 t_dkms_builds_against_default_headers() {
 	claim "dkms add, build and remove work against the installed 6.1 headers"
 	[ "$(id -u)" -eq 0 ] || skip "dkms needs root"
-	command -v dkms >/dev/null || skip "dkms is not installed (tools/deps dkms)"
+	command -v dkms >/dev/null || skip "dkms is not installed (host/deps dkms)"
 	build_default
 	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$root/dkms.conf")
 	! dkms status | grep -q "^waitq-lab/" || skip "waitq-lab is already in DKMS here; not touching it"

@@ -1,19 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side: tools/timeline.py draws tests/timeline-sample.txt, a small
+# host/trace/timeline.py draws host/tests/timeline-sample.txt, a small
 # hand-made trace whose rows, state spans, wake-ups and events are known, and
 # refuses broken traces with a clear error and no picture.
-# runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
-sample=$root/tests/timeline-sample.txt
+sample=$root/host/tests/timeline-sample.txt
 
 # draw TRACE: run the renderer into $tmp/out; status in $status, stdout in
 # $tmp/stdout, stderr in $tmp/stderr.
 draw() {
-	command -v python3 >/dev/null || skip "no python3 (tools/deps)"
+	command -v python3 >/dev/null || skip "no python3 (host/deps)"
 	status=0
-	"$root/tools/timeline.py" -o "$tmp/out" "$1" >"$tmp/stdout" 2>"$tmp/stderr" ||
+	"$root/host/trace/timeline.py" -o "$tmp/out" "$1" >"$tmp/stdout" 2>"$tmp/stderr" ||
 		status=$?
 }
 # drawn CLASS: how many elements of the picture have class="CLASS".

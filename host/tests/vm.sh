@@ -1,35 +1,34 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side: the VM runner judges a run by more than the command's status.
+# The VM runner judges a run by more than the command's status.
 # Each test boots the default kernel (6.1) with a command that misbehaves in
-# one way and checks that tools/vm fails the run and says why: exit 1 when
+# one way and checks that vm/vm fails the run and says why: exit 1 when
 # the kernel complains (a splat, a taint), 125 when the runner itself could
 # not get an answer (`git bisect run` skips those).
-# runs-on: host
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
-# runner [ENV=VALUE...] TOOLS_VM ARGS...: run tools/vm (on 6.1, its default);
+# runner [ENV=VALUE...] TOOLS_VM ARGS...: run vm/vm (on 6.1, its default);
 # exit status in $status, its stdout in $tmp/out, its stderr in $tmp/err,
 # seconds taken in $took.
 runner() {
-	"$root/tools/kernel/find" 6.1 >/dev/null 2>&1 || skip "no 6.1 kernel (tools/deps 6.1)"
+	"$root/vm/kernel" 6.1 >/dev/null 2>&1 || skip "no 6.1 kernel (host/deps 6.1)"
 	_start=$(now_ms)
 	status=0
 	env "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
 	took=$((($(now_ms) - _start) / 1000))
 }
-said() { grep -q "$1" "$tmp/err" || fail "tools/vm did not say '$1': $(tail -n 3 "$tmp/err")"; }
+said() { grep -q "$1" "$tmp/err" || fail "vm/vm did not say '$1': $(tail -n 3 "$tmp/err")"; }
 
 t_returns_the_guest_command_status() {
 	claim "the guest command's output reaches stdout and its exit status is the runner's"
-	runner "$root/tools/vm" -t 120 -- 'echo from-the-guest; exit 3'
+	runner "$root/vm/vm" -t 120 -- 'echo from-the-guest; exit 3'
 	expect_eq "$status" 3 "exit status"
 	expect_eq "$(cat "$tmp/out")" from-the-guest "stdout"
 }
 
 t_kernel_splat_fails_the_run() {
 	claim "a WARNING: in the guest's console fails a run whose command succeeded, with exit 1 (not bisect's 'skip')"
-	runner "$root/tools/vm" -t 120 -- 'echo "WARNING: CPU: 0 PID: 1 at fake" >/dev/kmsg'
+	runner "$root/vm/vm" -t 120 -- 'echo "WARNING: CPU: 0 PID: 1 at fake" >/dev/kmsg'
 	expect_eq "$status" 1 "exit status"
 	said "kernel splat"
 }
@@ -37,7 +36,7 @@ t_kernel_splat_fails_the_run() {
 # A group written into the guest's /waitq/tests by the command itself; its
 # middle test makes the kernel log a splat. (T_ stands for t_ here, or the
 # runner would take these for tests of this file.)
-blame_group='sed "s/^T_/t_/" >tests/blame.sh <<"EOF"
+blame_group='sed "s/^T_/t_/" >guest/tests/blame.sh <<"EOF"
 T_quiet() {
 	true
 }
@@ -49,11 +48,11 @@ T_after() {
 	true
 }
 EOF
-tests/run.sh blame'
+guest/run.sh blame'
 
 t_splat_fails_the_test_that_caused_it() {
 	claim "a splat fails the test that was running, with the splat in its output; the tests before and after pass"
-	runner "$root/tools/vm" -t 120 -- "$blame_group"
+	runner "$root/vm/vm" -t 120 -- "$blame_group"
 	grep -q '^ok 1 blame: quiet$' "$tmp/out" || fail "blame: quiet did not pass: $(cat "$tmp/out")"
 	grep -q '^not ok 2 blame: warns$' "$tmp/out" || fail "blame: warns did not fail: $(cat "$tmp/out")"
 	grep -q '^# splat: .*WARNING: CPU: 0 PID: 1 at blame_me' "$tmp/out" ||
@@ -65,24 +64,24 @@ t_splat_fails_the_test_that_caused_it() {
 }
 
 # The guest's group for the decoded stack: its one test loads extra/warn.ko,
-# whose init logs a WARNING from warn_here() (tests/splat/warn.c).
-warn_group='sed "s/^T_/t_/" >tests/warn.sh <<"EOF"
+# whose init logs a WARNING from warn_here() (host/tests/splat/warn.c).
+warn_group='sed "s/^T_/t_/" >guest/tests/warn.sh <<"EOF"
 T_warns() {
 	insmod extra/warn.ko
 	rmmod warn
 }
 EOF
-tests/run.sh warn'
+guest/run.sh warn'
 
 t_splat_stack_is_decoded_to_file_and_line_on_the_debug_kernel() {
-	kdir=$("$root/tools/kernel/build-debug" -n debug) ||
-		skip "the debug kernel is not built (tools/kernel/build-debug)"
+	kdir=$("$root/vm/build-kernel" -n debug) ||
+		skip "the debug kernel is not built (vm/build-kernel debug)"
 	claim "on the debug kernel, the failing test's splat names each frame's file and line: the module's and the kernel's"
 	test_module splat "$kdir"
-	runner VM_FILES="$tmp/splat/warn.ko" "$root/tools/vm" -k debug -t 300 -- "$warn_group"
+	runner VM_FILES="$tmp/splat/warn.ko" "$root/vm/vm" -k debug -t 300 -- "$warn_group"
 	expect_eq "$status" 1 "exit status"
 	grep -q '^not ok 1 warn: warns$' "$tmp/out" || fail "warn: warns did not fail: $(cat "$tmp/out")"
-	line=$(grep -n 'WARN_ON(1);' "$root/tests/splat/warn.c" | cut -d: -f1)
+	line=$(grep -n 'WARN_ON(1);' "$root/host/tests/splat/warn.c" | cut -d: -f1)
 	grep -q "^# splat: .*RIP: .*warn_here (.*warn\.c:$line) warn" "$tmp/out" ||
 		fail "the RIP is not warn.c:$line: $(grep RIP "$tmp/out")"
 	grep -q '^# splat: .* warn_init (.*warn\.c:[0-9]*) warn' "$tmp/out" ||
@@ -98,21 +97,21 @@ t_guest_cpu_has_no_5_level_paging() {
 	# wild-memory-access: LA57 reads as off, the direct map's address
 	# (0xff11...) as below the shadow (a false splat that failed a CI run).
 	# A kernel that pages with 4 levels clears la57 from /proc/cpuinfo.
-	runner ACCEL=tcg "$root/tools/vm" -t 120 -- 'grep -c -w la57 /proc/cpuinfo || true'
+	runner ACCEL=tcg "$root/vm/vm" -t 120 -- 'grep -c -w la57 /proc/cpuinfo || true'
 	expect_eq "$status" 0 "exit status"
 	expect_eq "$(cat "$tmp/out")" 0 "CPUs with la57 in /proc/cpuinfo"
 }
 
 t_unexpected_taint_fails_the_run() {
 	claim "a taint other than O and E (here P) fails a run whose command succeeded, with exit 1"
-	runner "$root/tools/vm" -t 120 -- 'echo 1 >/proc/sys/kernel/tainted'
+	runner "$root/vm/vm" -t 120 -- 'echo 1 >/proc/sys/kernel/tainted'
 	expect_eq "$status" 1 "exit status"
 	said "unexpected kernel taint"
 }
 
 # A group of tests that hang, written into the guest as blame_group is: one
 # keeps the console busy, one is silent. Each is allowed 1000 s.
-hang_group='sed "s/^T_/t_/" >tests/hang.sh <<"EOF"
+hang_group='sed "s/^T_/t_/" >guest/tests/hang.sh <<"EOF"
 T_ticks() {
 	while :; do echo tick >/dev/kmsg; sleep 1; done
 }
@@ -120,11 +119,11 @@ T_silent() {
 	sleep 1000
 }
 EOF
-TEST_TIMEOUT=1000 tests/run.sh'
+TEST_TIMEOUT=1000 guest/run.sh'
 
 t_timeout_fails_the_run() {
 	claim "a guest that keeps printing past the timeout (-t) is ended and the run fails, naming the test that was running"
-	runner "$root/tools/vm" -t 20 -- "$hang_group hang:ticks"
+	runner "$root/vm/vm" -t 20 -- "$hang_group hang:ticks"
 	expect_eq "$status" 125 "exit status"
 	said "timed out after 20s while running \[hang: ticks\]"
 	expect_le "$took" 60 "seconds to end it"
@@ -132,29 +131,29 @@ t_timeout_fails_the_run() {
 
 t_silent_guest_is_ended() {
 	claim "a guest that prints nothing for QUIET seconds is ended long before the timeout, naming the test that was running"
-	runner QUIET=5 "$root/tools/vm" -t 110 -- "$hang_group hang:silent"
+	runner QUIET=5 "$root/vm/vm" -t 110 -- "$hang_group hang:silent"
 	expect_eq "$status" 125 "exit status"
 	said "printed nothing for 5s while running \[hang: silent\]"
 	expect_le "$took" 60 "seconds to end it"
 }
 
 t_limits_come_from_the_tests_planned() {
-	claim "with no -t, a tests/run.sh run may last as long as its tests' limits added up: 3 boots of 120 s, then 180 s for each test planned and one more"
-	runner T='cat_nonblock:prints_a_whole_file sleep:79_*' "$root/tools/vm" -s "$tmp/stage"
+	claim "with no -t, a guest/run.sh run may last as long as its tests' limits added up: 3 boots of 120 s, then 180 s for each test planned and one more"
+	runner T='cat_nonblock:prints_a_whole_file sleep:79_*' "$root/vm/vm" -s "$tmp/stage"
 	expect_eq "$status" 0 "exit status"
 	said "limits: whole run 900 s (2 tests planned), silence 300 s"
-	claim "TEST_TIMEOUT before tests/run.sh raises each test's share and the silence allowed"
-	runner "$root/tools/vm" -s "$tmp/stage" -- 'SEED=1 TEST_TIMEOUT=420 tests/run.sh stress'
+	claim "TEST_TIMEOUT before guest/run.sh raises each test's share and the silence allowed"
+	runner "$root/vm/vm" -s "$tmp/stage" -- 'SEED=1 TEST_TIMEOUT=420 guest/run.sh stress'
 	said "limits: whole run 2280 s (3 tests planned), silence 600 s"
 	claim "any other command has no whole-run limit unless -t gives one"
-	runner "$root/tools/vm" -s "$tmp/stage" -- 'echo hi'
+	runner "$root/vm/vm" -s "$tmp/stage" -- 'echo hi'
 	said "limits: whole run none, silence 300 s"
 }
 
 t_a_module_a_test_leaves_held_is_shown_with_its_holder() {
 	claim "a process outside the test that holds /dev/sleepy keeps sleepy loaded: the test fails, and the cleanup names the module's count and the holder (pid, name, state, wait channel, stack, fd)"
-	runner "$root/tools/vm" -t 300 -- 'insmod sleepy.ko && { sleep 1000 </dev/sleepy & } &&
-		tests/run.sh cat_nonblock:prints_a_whole_file'
+	runner "$root/vm/vm" -t 300 -- 'insmod sleepy.ko && { sleep 1000 </dev/sleepy & } &&
+		guest/run.sh cat_nonblock:prints_a_whole_file'
 	expect_eq "$status" 1 "exit status"
 	grep -q '^not ok 1 cat_nonblock: prints_a_whole_file$' "$tmp/out" || fail "the test passed: $(cat "$tmp/out")"
 	grep -qx '# FAIL: cleanup: sleepy will not unload (refcnt 1)' "$tmp/out" ||
@@ -165,7 +164,7 @@ t_a_module_a_test_leaves_held_is_shown_with_its_holder() {
 
 t_boot_hang_is_booted_again() {
 	claim "a boot that does not reach /init in BOOT_TIMEOUT is reported and booted again; the run goes on"
-	runner BOOT_TIMEOUT=15 HANG_BOOTS=1 "$root/tools/vm" -t 120 -- 'echo ran; exit 0'
+	runner BOOT_TIMEOUT=15 HANG_BOOTS=1 "$root/vm/vm" -t 120 -- 'echo ran; exit 0'
 	expect_eq "$status" 0 "exit status"
 	expect_eq "$(grep -c 'hung before /init' "$tmp/err")" 1 "boot hangs reported"
 	expect_eq "$(cat "$tmp/out")" ran "stdout"
@@ -173,14 +172,14 @@ t_boot_hang_is_booted_again() {
 
 t_three_boot_hangs_fail_the_run() {
 	claim "after three boots that hang before /init the run fails and the command never ran"
-	runner BOOT_TIMEOUT=5 HANG_BOOTS=3 "$root/tools/vm" -t 120 -- 'echo should-not-run'
+	runner BOOT_TIMEOUT=5 HANG_BOOTS=3 "$root/vm/vm" -t 120 -- 'echo should-not-run'
 	expect_eq "$status" 125 "exit status"
 	expect_eq "$(grep -c 'hung before /init' "$tmp/err")" 3 "boot hangs reported"
 	said "did not reach /init in 3 boots"
 	! grep -q should-not-run "$tmp/out" || fail "the command ran"
 }
 
-# kvm_verdict: tools/vm's kept verdict in the scratch cache.
+# kvm_verdict: vm/vm's kept verdict in the scratch cache.
 kvm_verdict() { head -n 1 "$tmp/cache/waitq-lab/accel"; }
 
 t_kvm_probe_falls_back_to_tcg_and_remembers() {
@@ -188,7 +187,7 @@ t_kvm_probe_falls_back_to_tcg_and_remembers() {
 		skip "no usable /dev/kvm: TCG without a probe"
 	fi
 	claim "a probe guest that hangs (HANG_PROBE) is ended after PROBE_TIMEOUT; TCG is used, said in one line, and the run goes on"
-	runner XDG_CACHE_HOME="$tmp/cache" HANG_PROBE=1 PROBE_TIMEOUT=5 "$root/tools/vm" -t 120 -- 'echo ran'
+	runner XDG_CACHE_HOME="$tmp/cache" HANG_PROBE=1 PROBE_TIMEOUT=5 "$root/vm/vm" -t 120 -- 'echo ran'
 	expect_eq "$status" 0 "exit status"
 	expect_eq "$(cat "$tmp/out")" ran "stdout"
 	expect_eq "$(grep -c 'using TCG' "$tmp/err")" 1 "lines saying so"
@@ -196,14 +195,14 @@ t_kvm_probe_falls_back_to_tcg_and_remembers() {
 	expect_le "$took" 60 "seconds, probe included"
 	claim "the next run uses the kept verdict without a probe"
 	rm -f "$root/build/"*/kvm-probe.log
-	runner XDG_CACHE_HOME="$tmp/cache" "$root/tools/vm" -t 120 -- 'echo again'
+	runner XDG_CACHE_HOME="$tmp/cache" "$root/vm/vm" -t 120 -- 'echo again'
 	expect_eq "$status" 0 "exit status"
 	expect_eq "$(cat "$tmp/out")" again "stdout"
 	! grep -q 'using TCG' "$tmp/err" || fail "it probed again: $(cat "$tmp/err")"
 	! ls "$root/build/"*/kvm-probe.log >/dev/null 2>&1 || fail "a probe boot ran"
 	claim "the real probe on this machine decides, and the run passes either way"
 	rm -rf "$tmp/cache"
-	runner XDG_CACHE_HOME="$tmp/cache" "$root/tools/vm" -t 120 -- 'echo real'
+	runner XDG_CACHE_HOME="$tmp/cache" "$root/vm/vm" -t 120 -- 'echo real'
 	expect_eq "$status" 0 "exit status"
 	expect_eq "$(cat "$tmp/out")" real "stdout"
 	note "KVM here: $(kvm_verdict), $(grep -c 'using TCG' "$tmp/err") line(s) saying TCG, ${took}s"
@@ -213,7 +212,7 @@ t_kvm_probe_falls_back_to_tcg_and_remembers() {
 	*) fail "verdict '$(kvm_verdict)'" ;;
 	esac
 	claim "ACCEL other than kvm or tcg is the runner's error (125)"
-	runner ACCEL=xen "$root/tools/vm" -t 120 -- 'echo no'
+	runner ACCEL=xen "$root/vm/vm" -t 120 -- 'echo no'
 	expect_eq "$status" 125 "exit status"
 	said "ACCEL is kvm or tcg"
 }
@@ -221,7 +220,7 @@ t_kvm_probe_falls_back_to_tcg_and_remembers() {
 t_files_left_in_waitq_out_come_back_with_o() {
 	claim "-o DIR: binary, CR/LF and nested files the command leaves in \$WAITQ_OUT come back byte for byte"
 	# shellcheck disable=SC2016 # expanded in the guest
-	runner "$root/tools/vm" -t 200 -o "$tmp/back" -- 'cd "$WAITQ_OUT" && mkdir -p a/b &&
+	runner "$root/vm/vm" -t 200 -o "$tmp/back" -- 'cd "$WAITQ_OUT" && mkdir -p a/b &&
 		head -c 300000 /dev/urandom >a/b/random.bin && printf "x\r\ny\n\0\n" >crlf &&
 		md5sum a/b/random.bin crlf'
 	expect_eq "$status" 0 "exit status"

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Draw a timeline from the ftrace text of a tools/trace.sh scenario.
+"""Draw a timeline from the ftrace text of a guest/trace/scenarios.sh scenario.
 
-    tools/timeline.py [-o DIR] TRACE.txt...
+    host/trace/timeline.py [-o DIR] TRACE.txt...
 
 For each trace, writes NAME.svg (NAME: the scenario) into DIR (default: the
 trace's folder) and prints a per-task summary: wake-ups, spurious wake-ups
@@ -127,7 +127,7 @@ class Trace:
         for key in ('scenario', 'tasks'):
             if key not in self.markers:
                 raise TraceError(f'no "waitq-trace: {key}" marker: not a '
-                                 'trace from tools/trace.sh')
+                                 'trace from guest/trace/scenarios.sh')
         if self.begin is None:
             raise TraceError('no "waitq-trace: begin" marker')
         if self.end is None:
@@ -445,7 +445,7 @@ def summary(trace, rows):
 
 def main():
     parser = argparse.ArgumentParser(
-        description='Draw tools/trace.sh traces as SVG timelines.')
+        description='Draw guest/trace/scenarios.sh traces as SVG timelines.')
     parser.add_argument('-o', dest='outdir', help='folder for NAME.svg')
     parser.add_argument('traces', nargs='+', metavar='TRACE.txt')
     args = parser.parse_args()
