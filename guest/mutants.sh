@@ -21,6 +21,11 @@ export WAITQ_ROOT WAITQ_TMP
 # shellcheck source=guest/lib.sh
 . "$WAITQ_ROOT/guest/lib.sh"
 cd /waitq || exit 1
+# One pace for every mutant's run, measured before any of them.
+read -r WAITQ_SCALE _ <<EOF
+$(pace)
+EOF
+export WAITQ_SCALE
 # Taints other than W (a WARNING, which guest/run.sh blames on its test;
 # the fault-injection tests expect some), O and E (our modules).
 taints() { echo $(($(cat /proc/sys/kernel/tainted) & ~(512 | 4096 | 8192))); }

@@ -37,7 +37,7 @@ usage: guest/run.sh [-l] [-w host|guest] [SELECTOR...]
             guest group but those run on request
   -l        list the selected tests (GROUP:TEST) and exit
   -w WHERE  keep the groups that run there; -w host alone: every host group
-  TEST_TIMEOUT=SECONDS  the limit of each test (default 120)
+  TEST_TIMEOUT=SECONDS  the limit of each test (default 120, times the pace)
 EOF
 	exit 64
 }
@@ -224,6 +224,17 @@ for group in $groups_run; do
 done
 echo "KTAP version 1"
 echo "1..$total"
+# The pace (lib.sh) scales every bound that catches a hang, each test's
+# limit included; WAITQ_SCALE set by the caller is taken as it is.
+if [ -z "${WAITQ_SCALE:-}" ]; then
+	read -r WAITQ_SCALE pace_ms <<EOF
+$(pace)
+EOF
+	echo "# pace: kmod starts and fails in $pace_ms ms (30 on the reference): time bounds x $WAITQ_SCALE"
+fi
+export WAITQ_SCALE
+scale=$WAITQ_SCALE
+timeout_s=$((timeout_s * scale))
 # What the kernel leaked before the tests is not theirs.
 if [ -w "$kmemleak" ]; then
 	echo scan >"$kmemleak"

@@ -171,5 +171,5 @@ t_every_file_behaves_as_before_after_the_hostile_runs() {
 	expect_eq "$(sed -n 2p "$tmp/order")" "completions: Flywheel spins up" "second completions line"
 	load io_wait_event interval_ms=10 threshold=1
 	wait_for 20 "the waiter to pass its threshold" klog_has "wait thread execution"
-	unload_within 2000 io_wait_event
+	unload_within "$(scaled 2000)" io_wait_event
 }

@@ -138,13 +138,13 @@ t_silent_guest_is_ended() {
 }
 
 t_limits_come_from_the_tests_planned() {
-	claim "with no -t, a guest/run.sh run may last as long as its tests' limits added up: 3 boots of 120 s, then 180 s for each test planned and one more"
+	claim "with no -t, a guest/run.sh run may last as long as its tests' limits added up: 3 boots of 120 s, then for each test planned and one more 120 s times the greatest pace (4) and a minute"
 	runner T='cat_nonblock:prints_a_whole_file sleep:79_*' "$root/vm/vm" -s "$tmp/stage"
 	expect_eq "$status" 0 "exit status"
-	said "limits: whole run 900 s (2 tests planned), silence 300 s"
+	said "limits: whole run 1980 s (2 tests planned), silence 660 s"
 	claim "TEST_TIMEOUT before guest/run.sh raises each test's share and the silence allowed"
 	runner "$root/vm/vm" -s "$tmp/stage" -- 'SEED=1 TEST_TIMEOUT=420 guest/run.sh stress'
-	said "limits: whole run 2280 s (3 tests planned), silence 600 s"
+	said "limits: whole run 7320 s (3 tests planned), silence 1860 s"
 	claim "any other command has no whole-run limit unless -t gives one"
 	runner "$root/vm/vm" -s "$tmp/stage" -- 'echo hi'
 	said "limits: whole run none, silence 300 s"
