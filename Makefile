@@ -108,8 +108,19 @@ lint:
 mutants:
 	host/mutants/run -k $(KVER)
 
+# Secure Boot: a key pair once (make mok, then enrol it), then make sign;
+# KEY= and CERT= name another pair. make install signs when a key is
+# configured.
+.PHONY: mok sign
+mok:
+	host/mok
+
+sign: modules
+	host/sign $(KDIR) $(KEY) $(CERT)
+
 # Debian's 6.1 headers report a wrong kernelrelease: name the real one.
 install: modules
+	host/sign -i $(KDIR) $(KEY) $(CERT)
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) KERNELRELEASE=$(KREL) \
 		INSTALL_MOD_DIR=updates modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
@@ -139,7 +150,10 @@ help:
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format,'
 	@echo '                        shellcheck, pyflakes, pycodestyle'
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'
-	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it'
+	@echo '                        (KDIR=, INSTALL_MOD_PATH= honoured); make uninstall undoes it;'
+	@echo '                        it signs them when a key is configured (make mok, or KEY= CERT=)'
+	@echo '  make mok              a key pair to sign the modules with, to enrol as a MOK (Secure Boot)'
+	@echo '  make sign [KEY= CERT=]  sign the modules built for KDIR with scripts/sign-file'
 	@echo '  make clean            remove build output'
 	@echo 'Variables: KDIR (headers to build against), KVER (VM kernel: $(ALL_KERNELS)),'
 	@echo '           KERNELS (kernels for make check), T (tests to run)'
