@@ -230,7 +230,7 @@ if [ -z "${WAITQ_SCALE:-}" ]; then
 	read -r WAITQ_SCALE pace_ms <<EOF
 $(pace)
 EOF
-	echo "# pace: kmod starts and fails in $pace_ms ms (30 on the reference): time bounds x $WAITQ_SCALE"
+	echo "# pace: kmod starts and fails in $pace_ms ms (150 on the reference): time bounds x $WAITQ_SCALE"
 fi
 export WAITQ_SCALE
 scale=$WAITQ_SCALE
