@@ -3,7 +3,7 @@
 # make trace's scenarios (guest/trace/scenarios.sh), judged on the ftrace
 # text they record: the scheduler's wake-ups and sleeps, and the modules' own
 # events.
-# Skipped on a kernel without tracefs (the debug kernel: CONFIG_TRACING off).
+# Skipped on a kernel without tracefs (CONFIG_TRACING off).
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # trace SCENARIO: record it into $tmp/SCENARIO.txt.

@@ -130,7 +130,7 @@ sleep_scenario() {
 	ln -sf "$helpers/sleep_opener" "$tmp/holder"
 	start "$1" "openers=$openers hold_ms=$hold_ms wake_all=$2" '^(holder|sleep_opener)$'
 	mark "span sleep_open sleep_release holds /proc/sleep"
-	# Drawn side by side in the README.
+	# Drawn side by side in docs/sleep.md.
 	mark "width 450"
 	events sleep
 	spawn "$tmp/holder" -H -1 /proc/sleep >"$tmp/holder.out"
