@@ -34,6 +34,7 @@ MODULE_PARM_DESC(wake_all, "Wake all sleepers on close, not one (default: N)");
 static char message[MESSAGE_SIZE];
 /* Threads sharing the open file may read and write at the same time. */
 static DEFINE_MUTEX(message_lock);
+static struct proc_dir_entry *sleep_entry;
 
 /*
  * 1 while an open file description holds /proc/sleep. Without wake_all it
@@ -179,6 +180,23 @@ static int sleep_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The size stat() reports for /proc/sleep is the length of the line a read
+ * returns now, so that wc -c, stat and tail -c agree with cat. procfs keeps
+ * a size on the entry, which it copies into each inode it makes
+ * (proc_set_size()), and each inode keeps its own: the one a holder
+ * already has open gets i_size_write(), which asks its caller to serialize
+ * the updates. message_lock does; the caller holds it.
+ */
+static void sleep_set_size(struct inode *inode, size_t message_len)
+{
+	loff_t size = sizeof(SLEEP_PREFIX) - 1 + message_len + 1;
+
+	proc_set_size(sleep_entry, size);
+	if (inode)
+		i_size_write(inode, size);
+}
+
 /* Each read formats the whole line under the lock, then copies from *ppos. */
 static ssize_t sleep_read(struct file *file, char __user *buf, size_t count,
 			  loff_t *ppos)
@@ -220,6 +238,7 @@ static ssize_t sleep_write(struct file *file, const char __user *buf,
 		return -ERESTARTSYS;
 	memcpy(message, in, len);
 	message[len] = '\0';
+	sleep_set_size(file_inode(file), len);
 	mutex_unlock(&message_lock);
 
 	return count;
@@ -233,8 +252,6 @@ static const struct proc_ops sleep_proc_ops = {
 	.proc_lseek = generic_file_llseek,
 };
 
-static struct proc_dir_entry *sleep_entry;
-
 static int __init sleep_init(void)
 {
 	/* Everyone may read and hold the file; only root may write. */
@@ -245,11 +262,14 @@ static int __init sleep_init(void)
 	/*
 	 * procfs files report size 0, and tools that follow a file compare
 	 * its size with how far they have read: GNU tail -f would print
-	 * "file truncated" and the line again. Report the longest line
-	 * instead, so no position reached by reading exceeds the size (as
-	 * kernel/configs.c sizes /proc/config.gz).
+	 * "file truncated" and the line again. Report the line's length
+	 * instead (as kernel/configs.c sizes /proc/config.gz): the empty
+	 * message's now, each new message's as it is written. The file is
+	 * live already, so this too is under the lock.
 	 */
-	proc_set_size(sleep_entry, LINE_SIZE - 1);
+	mutex_lock(&message_lock);
+	sleep_set_size(NULL, strlen(message));
+	mutex_unlock(&message_lock);
 
 	pr_info("/proc/%s created, close %s\n", SLEEP_NAME,
 		wake_all ? "wakes every sleeper" :
