@@ -21,9 +21,10 @@ SCENARIOS := sleep-one sleep-herd sleepy completions io_wait_event
 SCENARIO  ?= $(SCENARIOS)
 OUT       ?= build/trace
 
-# Each kernel gets its own build folder, so objects never mix.
+# Each kernel gets its own build folder, so objects never mix; modules
+# built with gcov's counters (WAITQ_GCOV=y) one more.
 KREL  := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
-BUILD := build/$(KREL)
+BUILD := build/$(KREL)$(if $(WAITQ_GCOV),-gcov)
 # The modules: Kbuild's obj-m lines, the one list of them.
 MODS  := $(patsubst %.o,%,$(shell sed -n 's/^obj-m += //p' Kbuild))
 
@@ -105,6 +106,12 @@ stress:
 lint:
 	host/lint
 
+# Lines and branches the tests run: the suite on the debug kernel (its
+# modules built with gcov's counters), then build/coverage/html/.
+.PHONY: coverage
+coverage:
+	host/coverage
+
 mutants:
 	host/mutants/run -k $(KVER)
 
@@ -147,6 +154,8 @@ help:
 	@echo '                        redraws the pictures of the docs'
 	@echo '  make bench            sleepy and /proc/sleep against the kernel'"'"'s primitives: build/bench/'
 	@echo '  make mutants          each original bug put back: its tests must fail (host/mutants/)'
+	@echo '  make coverage         the lines and branches the tests run, on the debug kernel:'
+	@echo '                        build/coverage/html/index.html and a summary'
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format,'
 	@echo '                        shellcheck, pyflakes, pycodestyle'
 	@echo '  make install          modules_install into /lib/modules/<release>/updates and depmod'
