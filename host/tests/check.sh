@@ -24,8 +24,8 @@ copy_tree() {
 	mkdir -p "$1"
 	(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$1") ||
 		fail "copying the tree"
-	git -C "$1" init -q && git -C "$1" add -A &&
-		git -C "$1" -c user.name=t -c user.email=t@t commit -qm good ||
+	{ git -C "$1" init -q && git -C "$1" add -A &&
+		git -C "$1" -c user.name=t -c user.email=t@t commit -qm good; } ||
 		fail "committing the copy"
 }
 commit() { git -C "$1" -c user.name=t -c user.email=t@t commit -qam "$2"; }

@@ -39,6 +39,7 @@ variants() {
 
 # In the guest: insmod each variant of sleep.ko in turn and say, one line
 # each, "NAME rc=STATUS" with insmod's message, then the kernel's lines.
+# shellcheck disable=SC2016 # expanded in the guest
 try_variants='for v in extra/ko/*/; do
 	v=${v%/}; v=${v##*/}
 	echo "waitq-sign: $v" >/dev/kmsg
