@@ -67,10 +67,19 @@ t_dkms_builds_against_default_headers() {
 	{
 		dkms add "$tmp/src" && dkms build "waitq-lab/$ver" -k "$krel"
 	} >"$tmp/log" 2>&1 || rc=$?
-	built=$(cd "/var/lib/dkms/waitq-lab/$ver/$krel/x86_64/module/" 2>/dev/null && echo *.ko)
+	dir=/var/lib/dkms/waitq-lab/$ver/$krel/x86_64/module
+	built=$(cd "$dir" 2>/dev/null && echo *.ko)
+	signer=$(modinfo -F signer "$dir/sleep.ko" 2>/dev/null)
 	dkms remove "waitq-lab/$ver" --all >/dev/null 2>&1
 	rm -rf "/usr/src/waitq-lab-$ver"
 	expect_eq "$rc" 0 "dkms add/build ($(tail -n 3 "$tmp/log"))"
 	expect_eq "$built" "$(for m in $mods; do echo "$m.ko"; done | sort | tr '\n' ' ' | sed 's/ $//')" \
 		"modules DKMS built"
+	claim "DKMS signs what it builds with its own key, /var/lib/dkms/mok.key (made on its first build), named by modinfo -F signer"
+	cert=/var/lib/dkms/mok.pub
+	[ -f "$cert" ] || fail "DKMS made no key pair: no $cert"
+	cn=$(openssl x509 -inform DER -in "$cert" -noout -subject -nameopt multiline 2>/dev/null |
+		sed -n 's/^ *commonName *= //p')
+	[ -n "$cn" ] || fail "no common name in $cert"
+	expect_eq "$signer" "$cn" "signer of the sleep.ko DKMS built"
 }
