@@ -9,8 +9,9 @@
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # variants KDIR KEY CERT: sleep.ko built for KDIR, as $tmp/ko/NAME/sleep.ko:
-# unsigned, signed (make sign with KEY and CERT), other (signed with a key
-# the kernel does not trust), changed (signed, then one byte changed) and
+# unsigned, signed (make sign with KEY and CERT, twice: the second replaces
+# the first), other (make mok and make sign as a learner would, a key the
+# kernel does not trust), changed (signed, then one byte changed) and
 # stripped (signed, then strip --strip-debug).
 variants() {
 	make -s -C "$root" modules KDIR="$1" W=1 KCFLAGS=-Werror >"$tmp/build.log" 2>&1 ||
@@ -21,13 +22,19 @@ variants() {
 		"$tmp/ko/stripped"
 	cp "$_built/sleep.ko" "$tmp/ko/unsigned/"
 	[ -n "$2" ] || return 0
+	XDG_DATA_HOME=$tmp/data make -s -C "$root" mok >"$tmp/mok.log" 2>&1 ||
+		fail "make mok: $(tail -n 5 "$tmp/mok.log")"
+	grep -q "mokutil --import $tmp/data/waitq-lab/mok/mok.der" "$tmp/mok.log" ||
+		fail "make mok did not say how to enrol the key: $(cat "$tmp/mok.log")"
+	XDG_DATA_HOME=$tmp/data make -s -C "$root" sign KDIR="$1" >"$tmp/sign.log" 2>&1 ||
+		fail "make sign with make mok's key: $(tail -n 5 "$tmp/sign.log")"
+	cp "$_built/sleep.ko" "$tmp/ko/other/"
 	make -s -C "$root" sign KDIR="$1" KEY="$2" CERT="$3" >"$tmp/sign.log" 2>&1 ||
 		fail "make sign: $(tail -n 5 "$tmp/sign.log")"
+	_once=$(stat -c %s "$_built/sleep.ko")
+	host_sign_again "$1" "$2" "$3"
+	expect_eq "$(stat -c %s "$_built/sleep.ko")" "$_once" "size of sleep.ko signed twice and once"
 	cp "$_built"/*.ko "$tmp/ko/signed/"
-	"$root/host/mok" "$tmp/other-key" >/dev/null || fail "host/mok"
-	cp "$tmp/ko/unsigned/sleep.ko" "$tmp/ko/other/"
-	"$1/scripts/sign-file" sha256 "$tmp/other-key/mok.key" "$tmp/other-key/mok.der" \
-		"$tmp/ko/other/sleep.ko" || fail "signing with the other key"
 	cp "$tmp/ko/signed/sleep.ko" "$tmp/ko/changed/"
 	# One byte of the module's own text, far from the signature.
 	printf 'X' | dd of="$tmp/ko/changed/sleep.ko" bs=1 seek=2000 conv=notrunc 2>/dev/null
@@ -35,6 +42,12 @@ variants() {
 	strip --strip-debug "$tmp/ko/stripped/sleep.ko"
 	# A fresh build for the tests that follow, unsigned as make leaves it.
 	make -s -C "$root" modules KDIR="$1" >/dev/null 2>&1
+}
+# host_sign_again KDIR KEY CERT: sign the signed modules once more, as a
+# second make sign does (make sign would rebuild them first).
+host_sign_again() {
+	"$root/host/sign" "$@" >"$tmp/sign.log" 2>&1 ||
+		fail "signing a signed module: $(tail -n 5 "$tmp/sign.log")"
 }
 
 # In the guest: insmod each variant of sleep.ko in turn and say, one line
@@ -67,7 +80,7 @@ t_an_enforcing_kernel_loads_only_what_make_sign_signed_with_a_trusted_key() {
 		skip "the debug kernel is not built (vm/build-kernel debug)"
 	[ -f "$kdir/certs/waitq-test/mok.key" ] || fail "the debug kernel has no test key"
 	variants "$kdir" "$kdir/certs/waitq-test/mok.key" "$kdir/certs/waitq-test/mok.pem"
-	claim "make sign's modules name the key that signed them (modinfo -F signer)"
+	claim "make sign's modules, signed twice, name the key that signed them (modinfo -F signer)"
 	for ko in "$tmp"/ko/signed/*.ko; do
 		expect_eq "$(modinfo -F signer "$ko")" "waitq-lab module signing key" "signer of ${ko##*/}"
 	done
