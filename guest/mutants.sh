@@ -45,7 +45,7 @@ while read -r name tests; do
 	start=$(cut -d' ' -f1 /proc/uptime)
 	out=$(mktemp)
 	# shellcheck disable=SC2086 # a list of selectors
-	(cd "$tree" && WAITQ_ROOT=$tree sh guest/run.sh $tests) >"$out" 2>&1 || rc=$?
+	(cd "$tree" && WAITQ_ROOT=$tree sh guest/run.sh -x $tests) >"$out" 2>&1 || rc=$?
 	cat "$out"
 	echo "waitq-mutant: end $name rc=$rc s=$(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime)"
 	why=

@@ -31,21 +31,23 @@ timeout_s=${TEST_TIMEOUT:-120}
 usage() {
 	[ $# -eq 0 ] || echo "run.sh: $*" >&2
 	cat >&2 <<'EOF'
-usage: guest/run.sh [-l] [-w host|guest] [SELECTOR...]
+usage: guest/run.sh [-l] [-x] [-w host|guest] [SELECTOR...]
   SELECTOR  GROUP or GROUP:TEST, either part a shell pattern
             ('sleep:rmmod_while_held_*', '*:*signal*'); default: every
             guest group but those run on request
   -l        list the selected tests (GROUP:TEST) and exit
+  -x        after the first test that fails, skip the rest (make mutants)
   -w WHERE  keep the groups that run there; -w host alone: every host group
   TEST_TIMEOUT=SECONDS  the limit of each test (default 120, times the pace)
 EOF
 	exit 64
 }
 
-listing='' where=''
-while getopts lw: opt; do
+listing='' where='' first_failure=''
+while getopts lw:x opt; do
 	case $opt in
 	l) listing=1 ;;
+	x) first_failure=1 ;;
 	w) where=$OPTARG ;;
 	*) usage ;;
 	esac
@@ -256,6 +258,10 @@ result() {
 for group in $groups_run; do
 	for fn in $(echo "$selected" | awk -v g="$group" '$1 == g { print "t_" $2 }'); do
 		name="$group: ${fn#t_}"
+		if [ -n "$first_failure" ] && [ "$failed" -gt 0 ]; then
+			result ok "$name" "SKIP not run: a test before it failed (-x)"
+			continue
+		fi
 		if is_module "$group" && [ ! -f "$WAITQ_ROOT/$group.ko" ]; then
 			result ok "$name" "SKIP $group.ko is not built"
 			continue
@@ -299,7 +305,9 @@ for group in $groups_run; do
 		esac
 		rm -rf "$WAITQ_TMP" "$log"
 	done
-	if leak_checked "$group"; then
+	if [ -n "$first_failure" ] && [ "$failed" -gt 0 ] && leak_checked "$group"; then
+		result ok "$group: kmemleak reports nothing" "SKIP not run: a test before it failed (-x)"
+	elif leak_checked "$group"; then
 		# kmemleak reports only objects older than 5 s (MSECS_MIN_AGE).
 		sleep 5
 		echo scan >"$kmemleak"

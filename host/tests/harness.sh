@@ -62,6 +62,12 @@ t_exit_status_is_1_when_a_test_fails_or_times_out() {
 	has "# TIMEOUT after 2 s; what was running:"
 	grep -Eq '^#   pid [0-9]+ \(sleep\) parent [0-9]+ state S wchan ' "$tmp/out" ||
 		fail "no line for the hung sleep: $(cat "$tmp/out")"
+	claim "with -x, the tests after the first failure are skipped, not run: the hanging one costs nothing"
+	limit=2 && runner -x mixed
+	expect_eq "$status" 1 "exit status"
+	has "not ok 2 mixed: fails"
+	has "ok 3 mixed: skips # SKIP not run: a test before it failed (-x)"
+	has "ok 4 mixed: hangs # SKIP not run: a test before it failed (-x)"
 	claim "the same runner exits 0 when every selected test passes or skips"
 	runner 'mixed:passes' 'mixed:skips'
 	expect_eq "$status" 0 "exit status"
