@@ -20,7 +20,7 @@ report() {
 # has FILE LINE: FILE has LINE, whole.
 has() {
 	grep -Fqx -- "$2" "$tmp/out/$1" ||
-		fail "$1 has no line '$2'; its lines that start alike: $(grep -F -- "${2%%|*|*|*}" "$tmp/out/$1")"
+		fail "$1 has no line '$2'; lines that start alike: $(grep -F -- "$(echo "$2" | cut -d'|' -f1-3)" "$tmp/out/$1")"
 }
 
 t_tables_give_medians_the_best_kernel_primitive_and_per_repetition_ratios() {
