@@ -67,6 +67,8 @@ start=$(cut -d' ' -f1 /proc/uptime)
 echo "meta,kernel,$(uname -r)"
 echo "meta,vcpus,$(grep -c '^processor' /proc/cpuinfo)"
 echo "meta,clocksource,$(cat "$clock")"
+# vm/vm says on the kernel command line whether KVM or TCG runs the guest.
+echo "meta,accel,$(tr ' ' '\n' </proc/cmdline | sed -n 's/^waitq\.accel=//p')"
 echo "meta,cmdline,$(cat /proc/cmdline)"
 echo "meta,reps,$reps"
 echo "rep,group,prim,test,n,hold_ms,metric,value"

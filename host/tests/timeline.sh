@@ -2,7 +2,8 @@
 #
 # host/trace/timeline.py draws host/tests/timeline-sample.txt, a small
 # hand-made trace whose rows, state spans, wake-ups and events are known, and
-# refuses broken traces with a clear error and no picture.
+# refuses broken traces with a clear error and no picture. Its units are
+# checked on the sample too: ftrace.py's events, tasks.py's model.
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 sample=$root/host/tests/timeline-sample.txt
@@ -77,4 +78,47 @@ t_broken_traces_get_a_clear_error_and_no_picture() {
 	refused "not ftrace" "not ftrace text"
 	: >"$tmp/bad.txt"
 	refused "empty" "not ftrace text"
+}
+
+# units CODE: run Python CODE with host/trace's modules importable; its
+# output in $tmp/units.
+units() {
+	command -v python3 >/dev/null || skip "no python3 (host/deps)"
+	PYTHONPATH=$root/host/trace python3 -c "$1" >"$tmp/units" 2>&1 ||
+		fail "python3 failed: $(cat "$tmp/units")"
+}
+
+t_ftrace_takes_each_event_line_apart() {
+	claim "the sample has 22 events: 7 markers, 7 switches, 3 wakings, 2 wake-ups, 3 of the module"
+	units "import collections, ftrace
+names = collections.Counter(e.name for e in ftrace.events('$sample'))
+print(' '.join(f'{n}={c}' for n, c in sorted(names.items())))"
+	expect_eq "$(cat "$tmp/units")" "sample_give=1 sample_take=2 sched_switch=7 sched_wakeup=2 sched_waking=3 tracing_mark_write=7" "events by name"
+	claim "a switch gives both tasks and the state the first left in; a waking its task; a marker its key and value"
+	units "import ftrace
+for e in ftrace.events('$sample'):
+    if e.number in (17, 21, 25, 33):
+        print(e.number, e.t, e.pid, e.flags, e.name, tuple(e.args))"
+	expect_eq "$(tr '\n' '|' <"$tmp/units")" "17 1.000004 5 ..... tracing_mark_write ('span', 'sample_take sample_give holds the thing')|21 1.003 11 d..3. sched_waking (10, 'alpha')|25 1.006 11 d..2. sched_switch (11, 'beta', 'D', 5, 'sh')|33 1.009 10 d..2. sched_switch (10, 'alpha', 'S', 0, 'swapper/1')|" "events on lines 17, 21, 25, 33"
+}
+
+t_task_model_gives_states_wakeups_and_holds_in_time() {
+	claim "alpha: runs, sleeps in S until beta wakes it, runs, sleeps, is woken, runs, sleeps (ms from begin)"
+	units "import tasks
+trace = tasks.Trace('$sample')
+for task in trace.rows:
+    print(task.label + ':', ' '.join(f'{state}:{trace.ms(start):.2f}-{trace.ms(end):.2f}'
+                                    for start, end, state in trace.clipped(task)))
+print('wakes:', ' '.join(f'{trace.ms(t):.2f}:{waker}>{woken}' for t, waker, woken in trace.wakes))
+print('holds:', ' '.join(f'{trace.ms(s):.2f}-{trace.ms(e):.2f}:{pid}' for s, e, pid in trace.holds))
+print('window:', trace.begin, trace.end)"
+	expect_eq "$(sed -n 1p "$tmp/units")" "alpha 10: run:0.00-0.99 S:0.99-2.99 ready:2.99-3.09 run:3.09-7.49 S:7.49-7.99 ready:7.99-8.09 run:8.09-8.99 S:8.99-9.99" "alpha's spans"
+	claim "beta: runnable until alpha yields, runs, sleeps in D until an interrupt wakes it, runs"
+	expect_eq "$(sed -n 2p "$tmp/units")" "beta 11: ready:0.00-0.99 run:0.99-5.99 D:5.99-6.99 ready:6.99-7.09 run:7.09-9.99" "beta's spans"
+	claim "wake-ups: beta wakes alpha twice, an interrupt (no waker) wakes beta"
+	expect_eq "$(sed -n 3p "$tmp/units")" "wakes: 2.99:11>10 6.99:None>11 7.99:11>10" "wake-ups"
+	claim "holds: beta from its take to its give, alpha from its take to the end"
+	expect_eq "$(sed -n 4p "$tmp/units")" "holds: 1.99-4.99:11 8.49-9.99:10" "holds"
+	claim "the window: the begin and end markers (alpha and beta exist before begin and never exit)"
+	expect_eq "$(sed -n 5p "$tmp/units")" "window: 1.00001 1.01" "window"
 }
