@@ -19,7 +19,6 @@ KERNELS ?= $(KVER)
 # traces and timelines go.
 SCENARIOS := sleep-one sleep-herd sleepy completions io_wait_event
 SCENARIO  ?= $(SCENARIOS)
-OUT       ?= build/trace
 
 # Each kernel gets its own build folder, so objects never mix; modules
 # built with gcov's counters (WAITQ_GCOV=y) one more.
@@ -78,19 +77,21 @@ shell:
 
 # The traces come back from the guest (vm/vm -o); the timelines are drawn
 # on the host.
+trace: OUT ?= build/trace
 .PHONY: trace
 trace:
 	vm/vm -k $(KVER) -t 300 -o $(OUT) -- guest/trace/scenarios.sh $(SCENARIO)
 	host/trace/timeline.py -o $(OUT) $(addprefix $(OUT)/,$(addsuffix .txt,$(SCENARIO)))
 
 # One boot (TSC as the clock: see guest/bench/measure.sh), then tables and
-# plots.
+# plots in OUT (default build/bench; OUT=docs/bench refreshes the docs).
+bench: OUT ?= build/bench
 bench:
 	@host/deps bench
 	@mkdir -p build/bench
 	APPEND=tsc=reliable vm/vm -k $(KVER) -t 600 -- guest/bench/measure.sh \
 		>build/bench/raw.txt
-	host/bench/report build/bench/raw.txt build/bench
+	host/bench/report build/bench/raw.txt $(OUT)
 
 # A bounded hostile run (guest/tests/stress.sh): SEED (default: random,
 # printed first) repeats a run's choices; DURATION is its length in seconds.
@@ -152,7 +153,8 @@ help:
 	@echo '  make trace [SCENARIO=NAME] [OUT=DIR]   trace the examples in the VM: DIR/NAME.txt'
 	@echo '                        (ftrace text), NAME.svg (timeline) and a summary; OUT=docs/trace'
 	@echo '                        redraws the pictures of the docs'
-	@echo '  make bench            sleepy and /proc/sleep against the kernel'"'"'s primitives: build/bench/'
+	@echo '  make bench [OUT=DIR]  sleepy and /proc/sleep against the kernel'"'"'s primitives: DIR/results.md,'
+	@echo '                        bench.md, plots (default build/bench; OUT=docs/bench refreshes the docs)'
 	@echo '  make mutants          each original bug put back: its tests must fail (host/mutants/)'
 	@echo '  make coverage         the lines and branches the tests run, on the debug kernel:'
 	@echo '                        build/coverage/html/index.html and a summary'
