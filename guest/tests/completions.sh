@@ -42,7 +42,7 @@ t_crank_turns_before_flywheel_on_ten_loads() {
 		klog_mark
 		load completions
 		wait_for 10 "load $n: the flywheel" klog_has "$flywheel"
-		unload_within $prompt_ms completions
+		unload_within "$prompt_ms" completions
 		klog_in_order "$crank" "$flywheel" "$bye"
 	done
 }
@@ -54,7 +54,7 @@ t_crank_delay_holds_the_flywheel_back() {
 	expect_eq "$(cat /sys/module/completions/parameters/crank_delay_ms)" 300 \
 		"crank_delay_ms in sysfs"
 	wait_for 10 "the flywheel" klog_has "$flywheel"
-	unload_within $prompt_ms completions
+	unload_within "$prompt_ms" completions
 	klog_in_order 'completions: completions example' "$crank" "$flywheel" "$bye"
 	delay=$(($(klog_ms "$crank") - $(klog_ms 'completions: completions example')))
 	note "the crank turned $delay ms after init began"
@@ -63,7 +63,7 @@ t_crank_delay_holds_the_flywheel_back() {
 	claim "rmmod during the 300 ms delay returns promptly, in the same order"
 	klog_mark
 	load completions crank_delay_ms=300
-	unload_within $prompt_ms completions
+	unload_within "$prompt_ms" completions
 	note "rmmod took $rmmod_ms ms"
 	klog_in_order "$crank" "$flywheel" "$bye"
 }
@@ -76,7 +76,7 @@ t_rmmod_right_after_insmod_is_prompt_twenty_times() {
 		n=$((n + 1))
 		klog_mark
 		load completions
-		unload_within $prompt_ms completions
+		unload_within "$prompt_ms" completions
 		[ "$rmmod_ms" -le "$worst" ] || worst=$rmmod_ms
 		klog_in_order "$crank" "$flywheel" "$bye"
 		wait_for 5 "cycle $n: KThread tasks to end" no_task_named 'KThread*'
@@ -103,7 +103,7 @@ t_rmmod_cuts_a_long_crank_delay_short() {
 	load_waiting
 	! klog_has "$crank" || fail "the crank turned before its 10 s delay"
 	! klog_has "$flywheel" || fail "the flywheel spun up before the crank turned"
-	unload_within $prompt_ms completions
+	unload_within "$prompt_ms" completions
 	note "rmmod took $rmmod_ms ms"
 	klog_in_order "$crank" "$flywheel" "$bye"
 	wait_for 5 "KThread tasks to end" no_task_named 'KThread*'
@@ -124,7 +124,7 @@ t_out_of_range_crank_delay_is_refused() {
 	done
 	claim "the largest delay, 10000 ms, is accepted"
 	load completions crank_delay_ms=10000
-	unload_within $prompt_ms completions
+	unload_within "$prompt_ms" completions
 }
 
 
@@ -143,7 +143,7 @@ t_both_threads_have_left_module_code_when_rmmod_returns() {
 		n=$((n + 1))
 		klog_mark
 		load_waiting
-		unload_within $prompt_ms completions
+		unload_within "$prompt_ms" completions
 		for pid in $crk $fly; do
 			! in_module_code "$pid" ||
 				fail "cycle $n: thread $pid ($(cat "/proc/$pid/comm")) had not begun to exit when rmmod returned"

@@ -50,15 +50,17 @@ t_a_selector_that_matches_nothing_is_a_usage_error() {
 t_a_guest_test_selector_runs_that_test_and_says_pass_or_fail() {
 	"$root/vm/kernel" 6.1 >/dev/null 2>&1 || skip "no 6.1 kernel (host/deps 6.1)"
 	claim "T=<a guest test> runs only that test, in the 6.1 VM: no host run, exit 0 when it passes"
-	run_check cat_nonblock:prints_a_whole_file 6.1
+	run_check sleep:79_byte_message_round_trips_and_80_is_einval 6.1
 	expect_eq "$status" 0 "exit status ($(tail -n 3 "$tmp/out"))"
+	grep -qx '1\.\.1' "$tmp/out" || fail "not one run: $(head -n 3 "$tmp/out")"
 	grep -qx 'ok 1 6.1' "$tmp/out" || fail "the 6.1 run did not pass: $(tail -n 5 "$tmp/out")"
 	grep -qx '1 passed, 0 failed, 0 skipped' "$tmp/out" || fail "counts: $(tail -n 1 "$tmp/out")"
 	claim "the same test made to fail: exit 1"
 	tree=$tmp/tree
 	copy_tree "$tree"
-	sed -i 's/^t_prints_a_whole_file() {$/&\n\tfail planted/' "$tree/guest/tests/cat_nonblock.sh"
-	run_check cat_nonblock:prints_a_whole_file 6.1
+	sed -i 's/^t_79_byte_message_round_trips_and_80_is_einval() {$/&\n\tfail planted/' \
+		"$tree/guest/tests/sleep.sh"
+	run_check sleep:79_byte_message_round_trips_and_80_is_einval 6.1
 	expect_eq "$status" 1 "exit status"
 	grep -qx 'not ok 1 6.1' "$tmp/out" || fail "the failure is not reported: $(tail -n 5 "$tmp/out")"
 }
