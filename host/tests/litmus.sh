@@ -3,8 +3,9 @@
 # make litmus (host/litmus/run): the ordering claims of the modules'
 # comments, each a litmus test that herd7 answers Never with the kernel's
 # memory model, each with a broken twin it answers Sometimes; every comment
-# that claims a pairing is quoted by a test, and every quote is still in the
-# code. A test file herd7 cannot judge fails with its message, never passes.
+# that claims a pairing is quoted by a test, every quote is still in the
+# code, and the statements each test models are still there in that order.
+# A test file herd7 cannot judge fails with its message, never passes.
 # The tests that run herd7 need it in the Debian unstable root
 # (host/deps litmus), and root for chroot.
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
@@ -85,6 +86,38 @@ t_a_proven_comment_that_changes_fails() {
 	expect_eq "$status" 1 "exit status"
 	said "the test whose quote is gone" \
 		'^FAIL +ties: host/litmus/sleepy-wake-reader\.litmus: no comment of sleepy\.c about sleepy_wake_one says'
+}
+
+t_the_hand_off_freeing_the_file_after_the_unlock_in_sleep_c_fails() {
+	claim "sleep.c's sleep_hand_on() freeing the file after spin_unlock_irq():" \
+		"the ties fail, naming the test that models the hand-off under the lock"
+	modules_copy
+	awk '/^static void sleep_hand_on\(void\)$/ { on = 1 }
+		on && /^\t} else {$/ { print "\t}"; skip = 2; next }
+		skip && skip-- { next }
+		on && /^\tspin_unlock_irq\(&openers.lock\);$/ {
+			print; print "\tif (!next)"; print "\t\tatomic_set_release(&held, 0);"
+			on = 0; next }
+		{ print }' "$root/sleep.c" >"$tmp/src/sleep.c"
+	[ "$(sed -n '/^static void sleep_hand_on(void)$/,/^}$/p' "$tmp/src/sleep.c" |
+		grep -A 2 'spin_unlock_irq' | grep -c 'atomic_set_release(&held, 0);')" = 1 ] ||
+		fail "the planted sleep_hand_on() is not what was meant"
+	run --claims -s "$tmp/src"
+	expect_eq "$status" 1 "exit status"
+	said "the hand-off's test" \
+		'^FAIL +ties: host/litmus/sleep-hand-on\.litmus: sleep\.c sleep_hand_on\(\) no longer does, in this order: '
+}
+
+t_a_wake_up_before_the_increment_in_io_wait_event_c_fails() {
+	claim "host/mutants/io_wait_event-wake-before-the-count.patch applied:" \
+		"the ties fail, naming the test that models wake_up() after the increment"
+	modules_copy
+	sed '1,/^---$/d' "$root/host/mutants/io_wait_event-wake-before-the-count.patch" |
+		(cd "$tmp/src" && patch -s -p1) || fail "the mutant does not apply"
+	run --claims -s "$tmp/src"
+	expect_eq "$status" 1 "exit status"
+	said "the wake-up's test" \
+		'^FAIL +ties: host/litmus/io_wait_event-wake\.litmus: io_wait_event\.c waker_fn\(\) no longer does, in this order: atomic_inc'
 }
 
 t_a_test_without_its_broken_twin_fails() {
