@@ -86,6 +86,13 @@ static int waker_fn(void *unused)
 			atomic_read(&count));
 		atomic_inc(&count);
 		trace_io_wait_event_wake(atomic_read(&count));
+		/*
+		 * After the increment, never before. atomic_inc() orders nothing,
+		 * but wake_up() takes the queue's lock, which pairs with the one
+		 * io_wait_event() queues the waiter under before it reads the
+		 * counter: either the waiter reads the new value, or this finds
+		 * it on the queue and wakes it.
+		 */
 		wake_up(&count_wq);
 		pause_one_interval();
 	}

@@ -71,9 +71,9 @@ static int sleepy_give(void)
 /*
  * Wake the first exclusive waiter of @wq, if anyone sleeps there: a write
  * with nobody asleep costs no lock. The count was changed by a fully ordered
- * atomic, and wq_has_sleeper()'s smp_mb() pairs with the one in
- * set_current_state() inside the waiter's prepare_to_wait_event(): either the
- * waiter sees the new count, or this sees it on the queue.
+ * atomic, and wq_has_sleeper()'s smp_mb() (either alone would do) pairs with
+ * the one in set_current_state() inside the waiter's prepare_to_wait_event():
+ * either the waiter sees the new count, or this sees it on the queue.
  */
 static void sleepy_wake_one(struct wait_queue_head *wq)
 {

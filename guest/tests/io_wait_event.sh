@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # io_wait_event.ko: the waiter reports only once the counter has passed the
-# threshold, and rmmod stops both threads promptly whenever it comes.
+# threshold, in the round it passes (the waker wakes it after each
+# increment, never before), and rmmod stops both threads promptly whenever
+# it comes.
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # Under TCG rmmod took 30-150 ms on the cloud kernels and 200-760 ms on the
@@ -147,4 +149,50 @@ t_threads_live_until_kthread_stop() {
 	done
 	unload_within $((2 * 50 + slack_ms)) io_wait_event
 	wait_for 5 "the threads to end" threads_gone
+}
+
+# waker_rounds TRACE: "WOKEN EARLY" over the waker's rounds (from one pause
+# to the next, in process context: an interrupt's wake-up on its CPU is
+# not the waker's): WOKEN wake-ups of the waiter that came after the
+# round's io_wait_event_wake (the increment), EARLY those that came before.
+waker_rounds() {
+	awk '
+	/^ *#/ || $1 !~ /^io_wait_waker-[0-9]+$/ || substr($3, 3, 1) != "." { next }
+	/: sched_switch: / && / prev_state=S / { counted = 0 }
+	/: io_wait_event_wake: count=/ { counted = 1 }
+	/: sched_waking: comm=io_wait_waiter / { if (counted) woken++; else early++ }
+	END { print woken + 0, early + 0 }' "$1"
+}
+
+# first_line TRACE PATTERN: the line number of PATTERN's first match, or 0.
+first_line() { awk -v re="$2" '$0 ~ re { print NR; found = 1; exit } END { if (!found) print 0 }' "$1"; }
+
+t_the_waiter_is_woken_after_the_increment_and_passes_in_that_round() {
+	claim "interval_ms=100 threshold=3: in each round the waker wakes the waiter" \
+		"after its increment (io_wait_event_wake, then sched_waking), never before"
+	grep -qw tracefs /proc/filesystems ||
+		skip "no tracefs in this kernel (CONFIG_TRACING is off)"
+	"$root/guest/trace/scenarios.sh" -d "$tmp" io_wait_event >/dev/null ||
+		fail "guest/trace/scenarios.sh io_wait_event"
+	txt=$tmp/io_wait_event.txt
+	counts=$(waker_rounds "$txt")
+	woken=${counts% *} early=${counts#* }
+	note "wake-ups of the waiter after the round's increment: $woken, before it: $early"
+	expect_eq "$early" 0 "wake-ups before the increment"
+	expect_ge "$woken" 3 "wake-ups after the increment (rounds 2 to 4 at least)"
+
+	claim "the waiter passes in the round in which the counter first exceeds 3:" \
+		"io_wait_event_passed count=4 comes after io_wait_event_wake count=4 and before count=5"
+	passed=$(first_line "$txt" ': io_wait_event_passed: ')
+	[ "$passed" -gt 0 ] || fail "no io_wait_event_passed event"
+	expect_eq "$(sed -n "${passed}s/.*: io_wait_event_passed: //p" "$txt")" \
+		"count=4 threshold=3" "the first pass"
+	four=$(first_line "$txt" ': io_wait_event_wake: count=4$')
+	five=$(first_line "$txt" ': io_wait_event_wake: count=5$')
+	note "trace lines: wake count=4 at $four, passed at $passed, wake count=5 at $five"
+	[ "$four" -gt 0 ] || fail "no io_wait_event_wake count=4"
+	[ "$five" -gt 0 ] || fail "no io_wait_event_wake count=5"
+	[ "$passed" -gt "$four" ] || fail "the waiter passed before the waker's count=4"
+	[ "$passed" -lt "$five" ] ||
+		fail "the waiter passed one round late: after the waker's count=5"
 }
