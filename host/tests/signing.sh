@@ -50,17 +50,18 @@ host_sign_again() {
 		fail "signing a signed module: $(tail -n 5 "$tmp/sign.log")"
 }
 
-# In the guest: insmod each variant of sleep.ko in turn and say, one line
-# each, "NAME rc=STATUS" with insmod's message, then the kernel's lines.
+# In the guest: insmod (kmod's, as users run it) each variant of sleep.ko in
+# turn and say, one line each, "NAME rc=STATUS" with insmod's message, then
+# the kernel's lines.
 # shellcheck disable=SC2016 # expanded in the guest
 try_variants='for v in extra/ko/*/; do
 	v=${v%/}; v=${v##*/}
 	echo "waitq-sign: $v" >/dev/kmsg
-	out=$(insmod extra/ko/$v/sleep.ko 2>&1); rc=$?
+	out=$(/bin/insmod extra/ko/$v/sleep.ko 2>&1); rc=$?
 	loaded=$(grep -c "^sleep " /proc/modules)
 	echo "$v rc=$rc loaded=$loaded: $out"
 	dmesg | sed -n "/waitq-sign: $v\$/,\$p" | sed "1d; s/^\[[^]]*\] /$v log: /"
-	rmmod sleep 2>/dev/null
+	/bin/rmmod sleep 2>/dev/null || true
 done'
 
 # outcome NAME: the line "NAME rc=... loaded=...: message" of the guest.
