@@ -108,8 +108,8 @@ t_an_enforcing_kernel_loads_only_what_make_sign_signed_with_a_trusted_key() {
 	logged stripped 'Loading of unsigned module is rejected'
 	claim "the signed modules work (their tests pass) and the kernel is not tainted E (unsigned module)"
 	expect_eq "$status" 0 "vm/vm status ($(tail -n 3 "$tmp/err"))"
-	grep -q '^ok 1 sleep: 79_byte' "$tmp/out" || fail "sleep's test: $(grep 'ok 1' "$tmp/out")"
-	grep -q '^ok 2 sleepy: one_write' "$tmp/out" || fail "sleepy's test: $(grep 'ok 2' "$tmp/out")"
+	grep -q '^ok [0-9]* sleep: 79_byte' "$tmp/out" || fail "sleep's test: $(grep 'ok' "$tmp/out")"
+	grep -q '^ok [0-9]* sleepy: one_write' "$tmp/out" || fail "sleepy's test: $(grep 'ok' "$tmp/out")"
 	taint=$(sed -n 's/^tainted //p' "$tmp/out")
 	expect_eq "$((taint & 8192))" 0 "taint E in $taint"
 }
