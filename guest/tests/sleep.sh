@@ -208,7 +208,7 @@ t_size_is_the_length_of_the_line_a_read_returns() {
 	claim "a holder writing through its open file sees the new size on that file's inode (fstat)"
 	exec 3<>$proc
 	echo "through the holder" >&3 || fail "write through the holder"
-	expect_eq "$($gnu_stat -L -c %s /dev/fd/3)" 30 "fstat size of the holder's file"
+	expect_eq "$($gnu_stat -L -c %s /proc/self/fd/3)" 30 "fstat size of the holder's file"
 	exec 3>&-
 	claim "an inode made after the write (the old one dropped from the cache) has the size too"
 	sync
@@ -222,13 +222,16 @@ t_gnu_tail_f_of_a_file_written_under_it_truncates_on_shrink() {
 	claim "nobody can write while tail -f holds the file, but the holder can, through the open file it shares with tail: GNU tail -f then reads /proc/sleep as a growing log, which it is not"
 	exec 3<>$proc
 	echo "the first message is long" >&3 || fail "write"
-	# tail follows its stdin, the holder's open file, polling every 0.05 s.
-	spawn "$gnu_tail" ---disable-inotify -s 0.05 -f <&3 >"$tmp/tail" 2>"$tmp/tail.err"
+	# tail follows its stdin, the holder's open file, polling every 0.05 s
+	# (a command put in the background gets /dev/null as its stdin unless
+	# it redirects its own).
+	spawn sh -c 'exec "$@" <&3' sh "$gnu_tail" ---disable-inotify -s 0.05 -f \
+		>"$tmp/tail" 2>"$tmp/tail.err"
 	wait_for 10 "GNU tail to print the line" grep -qx 'Last input:the first message is long' "$tmp/tail"
 	claim "a shorter line: tail says 'file truncated' and prints it whole, from the start"
 	echo short >&3 || fail "write"
 	wait_for 10 "GNU tail to print the shorter line" grep -qx 'Last input:short' "$tmp/tail"
-	grep -qx "$(basename "$gnu_tail"): -: file truncated" "$tmp/tail.err" ||
+	grep -qx "$gnu_tail: 'standard input': file truncated" "$tmp/tail.err" ||
 		fail "GNU tail said: $(cat "$tmp/tail.err")"
 	claim "a longer line: tail prints only its bytes past where it had read (17), not the line"
 	echo "a much longer message than before" >&3 || fail "write"
