@@ -107,6 +107,13 @@ stress:
 lint:
 	host/lint
 
+# The ordering claims of the modules' comments, checked by herd7 against the
+# kernel's memory model (docs/memory-ordering.md).
+.PHONY: litmus
+litmus:
+	@host/deps litmus
+	host/litmus/run
+
 # Lines and branches the tests run: the suite on the debug kernel (its
 # modules built with gcov's counters), then build/coverage/html/.
 .PHONY: coverage
@@ -156,6 +163,7 @@ help:
 	@echo '  make bench [OUT=DIR]  sleepy and /proc/sleep against the kernel'"'"'s primitives: DIR/results.md,'
 	@echo '                        bench.md, plots (default build/bench; OUT=docs/bench refreshes the docs)'
 	@echo '  make mutants          each original bug put back: its tests must fail (host/mutants/)'
+	@echo '  make litmus           each ordering claim of the comments, checked by herd7 (host/litmus/)'
 	@echo '  make coverage         the lines and branches the tests run, on the debug kernel:'
 	@echo '                        build/coverage/html/index.html and a summary'
 	@echo '  make lint             checkpatch, sparse, W=1, -fanalyzer, cppcheck, clang-format,'
