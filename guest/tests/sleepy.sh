@@ -635,7 +635,9 @@ trace_wake_ups() {
 	grep -qw function "$tracefs/available_tracers" 2>/dev/null || return 1
 	echo __wake_up >"$tracefs/set_ftrace_filter" 2>/dev/null || return 1
 	trap untrace EXIT
-	echo function >"$tracefs/current_tracer" && echo >"$tracefs/trace"
+	# A trace scenario run before (io_wait_event's test) leaves tracing off.
+	echo function >"$tracefs/current_tracer" && echo >"$tracefs/trace" &&
+		echo 1 >"$tracefs/tracing_on"
 }
 untrace() {
 	echo nop >"$tracefs/current_tracer"
