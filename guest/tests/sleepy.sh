@@ -559,6 +559,48 @@ t_dyndbg_logs_who_goes_to_sleep_and_who_wakes() {
 	done
 }
 
+t_dyndbg_logs_the_chain_the_wait_for_room_and_each_way_a_sleep_is_cut_short() {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	sleepy_up dyndbg=+p max_pending=2
+	klog_mark
+	reader a -v
+	reader b -v
+	wait_for 10 "readers a and b asleep" asleep a b
+	claim "two writes before either reader runs: the reader woken takes one and wakes the next"
+	expect_eq "$(burst 2 a b)" "woken 1 of 2" "readers the burst woke"
+	wait_for 10 "readers a and b to return" returned a b
+	reader c
+	wait_for 10 "reader c asleep" asleep c
+	reader d -v
+	wait_for 10 "reader d asleep" asleep d
+	claim "a reader picked by a write and killed before it runs"
+	"$helpers/sleepy_picked" -k "$dev" "$(pid_of c)" "$(pid_of d)" || fail "the race was not staged"
+	wait_for 10 "readers c and d to return" returned c d
+	claim "a write at the bound waits for room, and a handled signal ends the wait"
+	poke 2
+	writer w -i
+	wait_for 10 "writer w asleep" writing w
+	kill -USR1 "$(pid_of w)"
+	wait_for 10 "writer w to return" returned w
+	claim "a writer picked by a read and killed before it runs"
+	writer x
+	wait_for 10 "writer x asleep" writing x
+	writer y
+	wait_for 10 "writer y asleep" writing y
+	"$helpers/sleepy_picked" -r -k "$dev" "$(pid_of x)" "$(pid_of y)" || fail "the race was not staged"
+	wait_for 10 "writers x and y to return" returned x y
+	drain 2
+	claim "the log says each of these, with the pid and name of who did it"
+	klog | grep "sleepy: " | sed 's/^/    /'
+	for line in "(sleepy_read) waking the next reader" \
+		"$(pid_of c) (sleepy_read) killed" \
+		"$(pid_of w) (sleepy_write) waiting for room" \
+		"$(pid_of w) (sleepy_write) interrupted by a signal" \
+		"$(pid_of x) (sleepy_write) killed"; do
+		klog | grep -qF "$line" || fail "no \"$line\" in the kernel log"
+	done
+}
+
 t_a_burst_of_writes_before_any_reader_runs_wakes_one_and_each_wakes_the_next() {
 	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
 	sleepy_up

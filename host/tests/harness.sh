@@ -5,6 +5,8 @@
 # kernel's own parser; and a new example (extra.c, guest/tests/extra.sh and
 # its line in Kbuild) picked up by the build, lint, make install, DKMS and
 # the runner in the VM with no other edit.
+# Its tests boot VMs, beside a leg of make check-all: each may take minutes.
+# timeout: 600
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # scratch: a tree with the real runner and lib.sh, no module, and the groups
@@ -72,6 +74,24 @@ t_exit_status_is_1_when_a_test_fails_or_times_out() {
 	runner 'mixed:passes' 'mixed:skips'
 	expect_eq "$status" 0 "exit status"
 	has "1..2"
+}
+
+t_a_group_timeout_line_sets_its_tests_limit() {
+	claim "a group with '# timeout: 3': its hanging test times out after 3 s, not TEST_TIMEOUT's 1 s or 120 s"
+	scratch
+	group slow <<'EOF'
+# timeout: 3
+T_hangs() {
+	sleep 30
+}
+T_takes_two_seconds() {
+	sleep 2
+}
+EOF
+	limit=1 && runner slow
+	expect_eq "$status" 1 "exit status"
+	has "not ok 1 slow: hangs # TIMEOUT after 3 s"
+	has "ok 2 slow: takes_two_seconds"
 }
 
 t_a_test_leaves_no_process_behind() {

@@ -5,6 +5,8 @@
 # counts on one int from two kthreads: with plain accesses that is a data
 # race, with marked=1 (atomic_inc) it is not. Skipped until the KCSAN kernel
 # is built (vm/build-kernel kcsan; .ci/run builds it).
+# Its tests boot VMs, beside a leg of make check-all: each may take minutes.
+# timeout: 600
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # race_run [PARAM]: build racy.ko for the KCSAN kernel, load it with PARAM in

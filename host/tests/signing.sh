@@ -6,6 +6,8 @@
 # make sign's modules load there while unsigned, wrongly signed, changed or
 # stripped ones are refused; Debian's own 6.1 refuses an unsigned one the
 # same way. Each kernel is booted once with every variant of sleep.ko.
+# Its tests boot VMs, beside a leg of make check-all: each may take minutes.
+# timeout: 600
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # variants KDIR KEY CERT: sleep.ko built for KDIR, as $tmp/ko/NAME/sleep.ko:

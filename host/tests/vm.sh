@@ -5,6 +5,8 @@
 # one way and checks that vm/vm fails the run and says why: exit 1 when
 # the kernel complains (a splat, a taint), 125 when the runner itself could
 # not get an answer (`git bisect run` skips those).
+# Its tests boot VMs, beside a leg of make check-all: each may take minutes.
+# timeout: 600
 # shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
 
 # runner [ENV=VALUE...] TOOLS_VM ARGS...: run vm/vm (on 6.1, its default);
