@@ -16,6 +16,7 @@
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 
 #define CREATE_TRACE_POINTS
@@ -247,15 +248,26 @@ static __poll_t sleepy_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 	int pending;
 
-	if (!poll_does_not_wait(wait)) {
-		poll_wait(file, &sleepy_pollers, wait);
-		/*
-		 * Queued before the count is read, paired with the barrier in
-		 * wq_has_sleeper() after a write or read changed it: either this
-		 * sees the new count or that sees this poller (as sock_poll_wait()).
-		 */
-		smp_mb();
-	}
+	/*
+	 * Queued before the count is read, paired with the barrier in
+	 * wq_has_sleeper() after a write or read changed it: either this sees
+	 * the new count or that sees this poller. The barrier between queueing
+	 * and reading is poll_wait()'s own since Linux 6.13 (it ends with
+	 * smp_mb() once it has queued the caller); before, the ->poll() adds
+	 * it, as sock_poll_wait() did.
+	 */
+	poll_wait(file, &sleepy_pollers, wait);
+#if KERNEL_VERSION(6, 13, 0) > LINUX_VERSION_CODE
+	/*
+	 * 6.13 also removed poll_does_not_wait(), which such a ->poll() used
+	 * to skip its barrier when nothing was queued. Stable kernels got
+	 * poll_wait()'s barrier too (5.10.234, 6.1.127, 6.12.11) and kept
+	 * poll_does_not_wait(): there this second one is redundant, not wrong;
+	 * a version cannot see a backport.
+	 */
+	if (!poll_does_not_wait(wait))
+		smp_mb(); /* the one poll_wait() lacks before 6.13 */
+#endif
 	pending = atomic_read(&sleepy_pending);
 	if (pending)
 		mask |= EPOLLIN | EPOLLRDNORM;

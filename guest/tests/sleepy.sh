@@ -43,12 +43,23 @@ pids() {
 # ended_with NAME: how reader (or writer) NAME's call ended (its last line).
 ended_with() { tail -n 1 "$tmp/$1"; }
 
+# sleeps_in PID: the kernel function PID sleeps in, past the scheduler's:
+# /proc/PID/wchan, or where that reads 0 (x86 before 5.16, whose wchan
+# follows frame pointers that the ORC unwinder's kernels do not keep), the
+# first frame of /proc/PID/stack, which skips the scheduler's frames too.
+sleeps_in() {
+	_w=$(cat "/proc/$1/wchan" 2>/dev/null)
+	[ "${_w:-0}" != 0 ] ||
+		_w=$(sed -n '1s/^\[<[0-9a-f]*>\] \([^+]*\)+.*/\1/p' "/proc/$1/stack" 2>/dev/null)
+	echo "$_w"
+}
+
 # asleep NAME...: each reader sleeps in sleepy_read (not just anywhere).
 asleep() {
 	for _r; do
 		_p=$(pid_of "$_r")
 		in_state "$_p" S || return 1
-		[ "$(cat "/proc/$_p/wchan" 2>/dev/null)" = sleepy_read ] || return 1
+		[ "$(sleeps_in "$_p")" = sleepy_read ] || return 1
 	done
 }
 
@@ -57,14 +68,14 @@ writing() {
 	for _r; do
 		_p=$(pid_of "$_r")
 		in_state "$_p" S || return 1
-		[ "$(cat "/proc/$_p/wchan" 2>/dev/null)" = sleepy_write ] || return 1
+		[ "$(sleeps_in "$_p")" = sleepy_write ] || return 1
 	done
 }
 
 # polling PID: PID sleeps in poll, select or epoll_wait.
 polling() {
 	in_state "$1" S || return 1
-	case $(cat "/proc/$1/wchan" 2>/dev/null) in
+	case $(sleeps_in "$1") in
 	*poll* | *select*) ;;
 	*) return 1 ;;
 	esac
@@ -624,7 +635,9 @@ trace_wake_ups() {
 	grep -qw function "$tracefs/available_tracers" 2>/dev/null || return 1
 	echo __wake_up >"$tracefs/set_ftrace_filter" 2>/dev/null || return 1
 	trap untrace EXIT
-	echo function >"$tracefs/current_tracer" && echo >"$tracefs/trace"
+	# A trace scenario run before (io_wait_event's test) leaves tracing off.
+	echo function >"$tracefs/current_tracer" && echo >"$tracefs/trace" &&
+		echo 1 >"$tracefs/tracing_on"
 }
 untrace() {
 	echo nop >"$tracefs/current_tracer"

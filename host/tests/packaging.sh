@@ -13,7 +13,7 @@ build_default() {
 	_found=$("$root/vm/kernel" 6.1) || skip "no 6.1 headers (host/deps 6.1)"
 	kdir=$(echo "$_found" | sed -n 2p)
 	krel=$(echo "$_found" | sed -n 3p)
-	make -s -C "$root" modules KDIR="$kdir" >"$tmp/build.log" 2>&1 ||
+	"$root/vm/make" 6.1 -s modules >"$tmp/build.log" 2>&1 ||
 		fail "build: $(tail -n 5 "$tmp/build.log")"
 }
 
