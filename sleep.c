@@ -234,7 +234,10 @@ static bool sleep_owed(const struct sleep_waiter *next)
  * whoever runs first, that waiter or a newcomer, takes it; with the flag
  * set it hands the mutex to that waiter ("__mutex_handoff(lock, next)")
  * and clears the flag. Here the sleeper owed the file (sleep_owed()) is
- * handed it the same way as under fifo.
+ * handed it the same way as under fifo. One difference remains: a mutex
+ * waiter that set the flag spins while the owner runs
+ * (mutex_optimistic_spin()), so it is on a CPU when handed the mutex; our
+ * sleeper sleeps, and the file waits for it to be scheduled, as under fifo.
  */
 static void sleep_hand_on(void)
 {

@@ -29,10 +29,10 @@ NOT_RIVALS = {'sleepy', 'sleep', 'open', 'sleep-handoff',
 SLEEP_RULES = ['sleep', 'sleep-handoff', 'sleep-wake_all']
 LABEL = {
     'sleepy': '/dev/sleepy', 'eventfd': 'eventfd', 'pipe': 'pipe',
-    'sem': 'POSIX sem', 'sleep': '/proc/sleep', 'flock': 'flock',
+    'sem': 'POSIX sem', 'sleep': '/proc/sleep fifo', 'flock': 'flock',
     'sleep-handoff': '/proc/sleep handoff',
     'ofd': 'OFD lock', 'mutex': 'pthread mutex', 'open': 'open+close',
-    'sleep-wake_all': '/proc/sleep wake_all',
+    'sleep-wake_all': '/proc/sleep all',
 }
 
 # One measured quantity, for any primitive of its group: e.g. the time per
