@@ -190,12 +190,22 @@ sleep_handoff_scenario() {
 			expect_eq "$status" 0 "opener $pid's status"
 		done
 		end
-		grep -q 'sleep_lost:' "$dir/$name.txt" && break
+		newcomer_won "$dir/$name.txt" && break
 		echo "trace: sleep-handoff, try $try: the woken opener won the race" >&2
 	done
-	grep -q 'sleep_handoff:' "$dir/$name.txt" ||
-		fail "sleep-handoff: no hand-off in 5 tries"
+	newcomer_won "$dir/$name.txt" ||
+		fail "sleep-handoff: the newcomer never won the race in 5 tries"
 	unload sleep
+}
+
+# newcomer_won TRACE: from begin, the first to get the file is the
+# newcomer, and the next event of the module's is the woken opener's
+# sleep_lost.
+newcomer_won() {
+	sed -n '/waitq-trace: begin/,$p' "$1" |
+		grep -E ': sleep_(open: ret=0 |lost: |handoff: )' | head -n 2 >"$tmp/first"
+	grep -q '^ *newcomer-[0-9]* .*: sleep_open: ret=0 ' "$tmp/first" &&
+		sed -n 2p "$tmp/first" | grep -q ': sleep_lost: '
 }
 
 # sleepy: 3 readers asleep on /dev/sleepy, then 3 writes one at a time, each
