@@ -959,6 +959,12 @@ static int lost(int rounds, int sig, int report[2])
 		waitpid(m, NULL, 0);
 		waitpid(b, NULL, 0);
 		waitpid(a, NULL, 0);
+		/*
+		 * B closes the file once served, which hands it to M: M's
+		 * report may come before the kill. It is not the next round's.
+		 */
+		while (report_now(report[0], &rm))
+			;
 	}
 	if (sig == SIGKILL) {
 		printf("killed: %d/%d\n", killed, rounds);
