@@ -53,6 +53,25 @@ t_missing_file_is_an_error() {
 		fail "message: $(cat "$tmp/out")"
 }
 
+t_an_open_that_would_block_says_so() {
+	claim "a file another process holds a write lease on: open() would block, 'Open would block', exit 1"
+	echo data >"$tmp/leased"
+	spawn "$root/guest/helpers/lease" "$tmp/leased" >"$tmp/lease.out" 2>&1
+	wait_for 10 "the lease to be taken" grep -qx held "$tmp/lease.out"
+	run_cat "$tmp/leased"
+	expect_eq "$rc" 1 "exit status"
+	grep -qx "Open would block" "$tmp/out" || fail "message: $(cat "$tmp/out")"
+}
+
+t_a_failed_read_is_an_error() {
+	claim "a read that fails (a directory: EISDIR): 'Read failed' with the reason, exit 2"
+	mkdir "$tmp/dir"
+	run_cat "$tmp/dir"
+	expect_eq "$rc" 2 "exit status"
+	grep -q "^Read failed: $tmp/dir: Is a directory$" "$tmp/out" ||
+		fail "message: $(cat "$tmp/out")"
+}
+
 t_usage() {
 	claim "no argument or two: the usage line, exit 64"
 	run_cat

@@ -10,7 +10,8 @@
 # project itself unless set); status in $status, output in $tmp/out.
 check() {
 	status=0
-	env WAITQ_ROOT="${tree:-$root}" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	env WAITQ_ROOT="${tree:-$root}" CHECK_LOGS="$tmp/logs" "$@" >"$tmp/out" 2>"$tmp/err" ||
+		status=$?
 }
 run_check() {
 	_t=$1
@@ -63,6 +64,22 @@ t_a_guest_test_selector_runs_that_test_and_says_pass_or_fail() {
 	run_check sleep:79_byte_message_round_trips_and_80_is_einval 6.1
 	expect_eq "$status" 1 "exit status"
 	grep -qx 'not ok 1 6.1' "$tmp/out" || fail "the failure is not reported: $(tail -n 5 "$tmp/out")"
+}
+
+t_lanes_keep_the_host_groups_apart_from_the_legs_of_the_kernels_they_boot() {
+	for _k in 6.1 6.12; do
+		"$root/vm/kernel" $_k >/dev/null 2>&1 || skip "no $_k kernel (host/deps $_k)"
+	done
+	claim "JOBS=3 (a lane free for each run), a host test that boots 6.1 and a guest test on 6.1 and 6.12: the 6.12 leg runs beside the host run, the 6.1 leg only after it, and all pass"
+	check T='cat_nonblock:prints_a_whole_file vm:returns_the_guest_command_status' JOBS=3 \
+		"$root/host/check" 6.1 6.12
+	expect_eq "$status" 0 "exit status ($(tail -n 3 "$tmp/out"))"
+	grep -qx '4 passed, 0 failed, 0 skipped' "$tmp/out" || fail "counts: $(tail -n 1 "$tmp/out")"
+	at() { stat -c %.9Y "$tmp/logs/$1"; }
+	awk -v a="$(at 6.12.started)" -v b="$(at host.done)" 'BEGIN { exit !(a < b) }' ||
+		fail "the 6.12 leg started after the host run ended: not beside it"
+	awk -v a="$(at 6.1.started)" -v b="$(at host.done)" 'BEGIN { exit !(a >= b) }' ||
+		fail "the 6.1 leg started while the host run, which boots 6.1, was running"
 }
 
 t_git_bisect_run_finds_the_bad_commit_and_skips_the_untestable_one() {
