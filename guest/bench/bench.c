@@ -32,8 +32,9 @@
  *	an earlier one already waited through a release; not counted for a
  *	waiter preempted in acquire, whose place in line is unknown: the
  *	arrival is stamped before the system call), longest_wait_ms,
- *	max_holders. PRIM: sleep (/proc/sleep open/close, wake_all=N),
- *	sleep-wake_all (the same, wake_all=Y), flock (LOCK_EX), ofd
+ *	max_holders. PRIM: sleep (/proc/sleep open/close, rule=fifo),
+ *	sleep-handoff (the same, rule=handoff), sleep-wake_all (the same,
+ *	rule=all, i.e. wake_all=1), flock (LOCK_EX), ofd
  *	(F_OFD_SETLKW), mutex (process-shared pthread mutex), open
  *	(open+close of a tmpfs file, no lock: the floor; contend only).
  *
@@ -557,18 +558,21 @@ static int reap(pid_t *pids, int n)
 	return ok ? 0 : -1;
 }
 
-/* Is /proc/sleep's wake_all what this run claims to measure? */
-static int wake_all_is(char want)
+/* Is /proc/sleep's rule the one this run claims to measure? */
+static int rule_is(const char *want)
 {
-	char c = 0;
-	int fd = open("/sys/module/sleep/parameters/wake_all", O_RDONLY);
+	char buf[16] = "";
+	int fd = open("/sys/module/sleep/parameters/rule", O_RDONLY);
+	ssize_t len;
 
 	if (fd < 0)
 		return 0;
-	if (read(fd, &c, 1) != 1)
-		c = 0;
+	len = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	return c == want;
+	if (len <= 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	return !strcmp(buf, want);
 }
 
 /*
@@ -649,11 +653,21 @@ static int lock(int argc, char **argv)
 
 	if (argc < 4)
 		return EX_USAGE;
-	if (!strcmp(argv[1], "sleep") || !strcmp(argv[1], "sleep-wake_all")) {
+	if (!strncmp(argv[1], "sleep", 5)) {
+		const char *want = NULL;
+
+		if (!strcmp(argv[1], "sleep"))
+			want = "fifo";
+		else if (!strcmp(argv[1], "sleep-handoff"))
+			want = "handoff";
+		else if (!strcmp(argv[1], "sleep-wake_all"))
+			want = "all";
+		else
+			return EX_USAGE;
 		lprim = L_SLEEP;
-		if (!wake_all_is(strcmp(argv[1], "sleep") ? 'Y' : 'N')) {
-			fprintf(stderr, "sleep.ko not loaded with %s\n",
-				argv[1]);
+		if (!rule_is(want)) {
+			fprintf(stderr, "sleep.ko not loaded with rule=%s\n",
+				want);
 			return 1;
 		}
 	} else if (!strcmp(argv[1], "flock")) {

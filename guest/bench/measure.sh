@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench, the guest side: /dev/sleepy against eventfd, a pipe and a POSIX
-# semaphore as a token, /proc/sleep against flock, an OFD lock, a pthread
-# mutex and a plain open+close as a lock, all in one boot. Each repetition
+# semaphore as a token, /proc/sleep under each of its three rules (fifo,
+# handoff, wake_all=1) against flock, an OFD lock, a pthread mutex and a
+# plain open+close as a lock, all in one boot. Each repetition
 # runs every primitive of a configuration back to back, in an order rotated
 # from one repetition to the next, so that they are compared under the same
 # conditions. Prints CSV on stdout: "meta,KEY,VALUE" lines, then
@@ -54,6 +55,21 @@ load_sleep() {
 	insmod sleep.ko "$@"
 }
 
+# run_lock REP PRIM ARGS...: run for a lock; /proc/sleep's other rules are
+# loaded for their run, and the default put back after it.
+run_lock() {
+	_r=$1 _p=$2
+	shift 2
+	case $_p in
+	sleep-handoff) load_sleep rule=handoff ;;
+	sleep-wake_all) load_sleep wake_all=1 ;;
+	esac
+	run "$_r" lock "$_p" "$@"
+	case $_p in
+	sleep-*) load_sleep ;;
+	esac
+}
+
 # With tsc=reliable the kernel moves from tsc-early to tsc a second or so
 # after boot: start once it has (both are read in the vDSO).
 clock=/sys/devices/system/clocksource/clocksource0/current_clocksource
@@ -78,7 +94,7 @@ load_sleep
 rep=1
 while [ "$rep" -le "$reps" ]; do
 	tokens=$(rotate "$rep" sleepy eventfd pipe sem)
-	locks=$(rotate "$rep" sleep flock ofd mutex)
+	locks=$(rotate "$rep" sleep sleep-handoff flock ofd mutex)
 	for t in wake-same wake-cross; do
 		for p in $tokens; do
 			run "$rep" token "$p" "$t" 200
@@ -91,23 +107,20 @@ while [ "$rep" -le "$reps" ]; do
 	done
 	for t in handoff-same handoff-cross; do
 		for p in $locks; do
-			run "$rep" lock "$p" "$t" 200
+			run_lock "$rep" "$p" "$t" 200
 		done
 	done
 	# No hold: the cost of the lock itself; open+close is the floor.
 	for n in 1 8 64; do
-		for p in $locks open; do
-			run "$rep" lock "$p" "$n" 0 1024
+		for p in $locks sleep-wake_all open; do
+			run_lock "$rep" "$p" "$n" 0 1024
 		done
 	done
 	# 1 ms holds: every waiter sleeps; wake_all=1 shows the herd.
 	for n in 1 8 64; do
-		for p in $locks; do
-			run "$rep" lock "$p" "$n" 1 256
+		for p in $locks sleep-wake_all; do
+			run_lock "$rep" "$p" "$n" 1 256
 		done
-		load_sleep wake_all=1
-		run "$rep" lock sleep-wake_all "$n" 1 256
-		load_sleep
 	done
 	echo "bench: repetition $rep of $reps done" >&2
 	rep=$((rep + 1))

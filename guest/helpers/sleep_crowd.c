@@ -37,6 +37,40 @@
  *	earlier still waited), "nonblocking_took_file: N" (O_NONBLOCK opens
  *	that succeeded right after a close) and "ctxsw: TOTAL MAX".
  *
+ *   sleep_crowd handoff SLEEPERS NEWCOMERS run|nonblock|starve
+ *	For rule=handoff. SLEEPERS children queue up on CPU 0, below this
+ *	process (SCHED_FIFO on CPU 0), which holds the file first. Then,
+ *	round after round, this process closes the file and starts a
+ *	newcomer on CPU 1 at once, spinning until it has the file or sleeps
+ *	in open(): the longest sleeper, woken by the close, cannot run
+ *	meanwhile. run: then this process sleeps until every child sleeps,
+ *	so that the longest sleeper runs, and takes the file from whoever
+ *	got it (pidfd_getfd()) for the next close. nonblock: the same with
+ *	O_NONBLOCK newcomers, which never sleep. starve: a newcomer that got
+ *	the file is killed at once, its exit closing it, and the next one
+ *	started, without sleeping: the longest sleeper never runs until it
+ *	is handed the file. Prints "order: I...", "sleepers_passed_over_first:
+ *	N..." (for each of the first SLEEPERS children, the acquisitions by
+ *	later arrivals while it was the longest sleeper), the same for every
+ *	child ("passed_over_first"), "most_passed_over: N" (the most
+ *	acquisitions by later arrivals while any one child waited), "steals:
+ *	N" (acquisitions that passed someone over), for nonblock
+ *	"nonblocking_took_file: N", "nonblocking_eagain: N" and
+ *	"nonblocking_eagain_ctxsw: MAX", and "ctxsw: TOTAL MAX".
+ *
+ *   sleep_crowd lost ROUNDS [kill]
+ *	For rule=handoff. Each round, A (SIGUSR1 handled, no SA_RESTART) then
+ *	B queue up on CPU 0 below this process; the close frees the file for
+ *	A, newcomer N (CPU 1) takes it first, and A runs, finds it taken and
+ *	sleeps again. Even rounds close N's file, which hands it to A, and
+ *	signal A at once: A must keep the file. Odd rounds signal A, let it
+ *	leave, then close N's file: B must be handed it, so that newcomer M,
+ *	started right after, sleeps. Prints a line per round,
+ *	"handed_and_signalled_kept_file: N/M", "lost_and_signalled_got_eintr:
+ *	N/M" (with kill: "killed: N/ROUNDS"), "hand_off_passed_to_next: N/M"
+ *	(odd rounds where M slept) and "next_sleeper_served: N/ROUNDS" (B got
+ *	the file, before M).
+ *
  * Exit status: 0 the run completed (the test judges the numbers), 1 the
  * run itself failed, 64 usage.
  */
@@ -67,6 +101,7 @@
 /* start_opener() flags */
 #define ON_CPU0 1 /* run on CPU 0, with SIGUSR1 handled */
 #define PASS_FILE 2 /* keep the file until killed, for pidfd_getfd() */
+#define NONBLOCK 4 /* open with O_NONBLOCK */
 
 /* What a child sends once its open() has returned. */
 struct report {
@@ -170,7 +205,7 @@ static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 	}
 
 	before = voluntary_switches();
-	fd = open(FILE_PATH, O_RDONLY);
+	fd = open(FILE_PATH, O_RDONLY | (flags & NONBLOCK ? O_NONBLOCK : 0));
 	r.fd = fd;
 	r.ctxsw = voluntary_switches() - before;
 	r.err = fd < 0 ? errno : 0;
@@ -466,6 +501,484 @@ static int stream(int sleepers, int newcomers, int report[2])
 	return 0;
 }
 
+/* ---- The handoff rule (rule=handoff): newcomers pass sleepers over. ---- */
+
+enum newcomer_kind { RUN, NONBLOCKING, STARVE };
+
+/* A run's children, numbered in arrival order. */
+struct crowd {
+	int n, started, done;
+	pid_t *pids;
+	char *waiting; /* started, not yet served, not gone */
+	char *reaped;
+	int *passed_first; /* passed over while it was the longest sleeper */
+	int *passed; /* passed over in all */
+	int steals; /* acquisitions that passed someone over */
+	long ctxsw_total, ctxsw_most;
+};
+
+static void crowd_init(struct crowd *c, int n)
+{
+	c->n = n;
+	c->started = 0;
+	c->done = 0;
+	c->steals = 0;
+	c->ctxsw_total = 0;
+	c->ctxsw_most = 0;
+	c->pids = calloc(n, sizeof(*c->pids));
+	c->waiting = calloc(n, 1);
+	c->reaped = calloc(n, 1);
+	c->passed_first = calloc(n, sizeof(int));
+	c->passed = calloc(n, sizeof(int));
+	if (!c->pids || !c->waiting || !c->reaped || !c->passed_first ||
+	    !c->passed)
+		die("calloc");
+}
+
+/* Child who got the file: every earlier arrival still waiting is passed over. */
+static void crowd_served(struct crowd *c, const struct report *r)
+{
+	int v, first = -1;
+
+	for (v = 0; v < r->who; v++) {
+		if (!c->waiting[v])
+			continue;
+		if (first < 0)
+			first = v;
+		c->passed[v]++;
+	}
+	if (first >= 0) {
+		c->passed_first[first]++;
+		c->steals++;
+	}
+	c->waiting[r->who] = 0;
+	c->done++;
+	c->ctxsw_total += r->ctxsw;
+	if (r->ctxsw > c->ctxsw_most)
+		c->ctxsw_most = r->ctxsw;
+	printf(" %d", r->who);
+}
+
+/* Wait until child who has exited, and reap it: its exit status. */
+static int crowd_reap(struct crowd *c, int who)
+{
+	int status;
+
+	if (waitpid(c->pids[who], &status, 0) < 0)
+		die("waitpid");
+	c->reaped[who] = 1;
+	return status;
+}
+
+/*
+ * Wait, sleeping, until every child alive sleeps (state S: in open(), or
+ * in pause() holding the file) or is a zombie: until nothing more happens
+ * without us. Our sleeps let the children on CPU 0 run.
+ */
+static void crowd_settle(struct crowd *c)
+{
+	long deadline = now_ms() + WAIT_MS;
+	int i;
+
+	for (i = 0; i < c->started;) {
+		char state = c->reaped[i] ? 'Z' : task_state(c->pids[i]);
+
+		if (state == 'S' || state == 'Z' || state == '?') {
+			i++;
+			continue;
+		}
+		if (now_ms() > deadline) {
+			fprintf(stderr, "\nchild %d never settled (state %c)\n",
+				i, state);
+			exit(1);
+		}
+		sleep_ms(1);
+		i = 0;
+	}
+}
+
+/* A report that is there now, without waiting: 1, else 0. */
+static int report_now(int fd, struct report *r)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (read(fd, r, sizeof(*r)) != sizeof(*r))
+		die("read report");
+	return 1;
+}
+
+/*
+ * Spin (never sleep: CPU 0's sleepers must not run) until newcomer who
+ * has the file, sleeps in open() or, if it opened with O_NONBLOCK and
+ * failed, has exited (then it is reaped).
+ */
+static void spin_until_newcomer_settled(struct crowd *c, int who)
+{
+	long deadline = now_ms() + WAIT_MS;
+	int status;
+
+	while (!__atomic_load_n(&opened[who], __ATOMIC_SEQ_CST) &&
+	       !asleep_in_open(c->pids[who])) {
+		if (waitpid(c->pids[who], &status, WNOHANG) == c->pids[who]) {
+			c->reaped[who] = 1;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				fprintf(stderr, "\nnewcomer %d failed\n", who);
+				exit(1);
+			}
+			return;
+		}
+		if (now_ms() > deadline) {
+			fprintf(stderr, "\nnewcomer %d neither slept nor ran\n",
+				who);
+			exit(1);
+		}
+	}
+}
+
+/* Spin until child who's report is there: 1, or 0 after WAIT_MS. */
+static int spin_for_report(int fd, int who, struct report *r)
+{
+	long deadline = now_ms() + WAIT_MS;
+
+	while (now_ms() < deadline)
+		if (report_now(fd, r))
+			return r->who == who;
+	return 0;
+}
+
+/* Kill child who, spinning until it is gone: its exit closes its file. */
+static void spin_kill(struct crowd *c, int who)
+{
+	long deadline = now_ms() + WAIT_MS;
+	int status;
+
+	kill(c->pids[who], SIGKILL);
+	while (waitpid(c->pids[who], &status, WNOHANG) != c->pids[who]) {
+		if (now_ms() > deadline) {
+			fprintf(stderr, "\nchild %d never died\n", who);
+			exit(1);
+		}
+	}
+	c->reaped[who] = 1;
+}
+
+static const char *rt_runtime = "/proc/sys/kernel/sched_rt_runtime_us";
+static char rt_runtime_was[32];
+
+static void write_rt_runtime(const char *value)
+{
+	FILE *f = fopen(rt_runtime, "w");
+
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
+static void restore_rt_runtime(void)
+{
+	write_rt_runtime(rt_runtime_was);
+}
+
+/*
+ * SCHED_FIFO tasks may use 95% of each second; then the CPU is given to
+ * the others for the rest of it, and CPU 0's sleepers would run. Lift the
+ * limit for this run.
+ */
+static void no_rt_throttling(void)
+{
+	FILE *f = fopen(rt_runtime, "r");
+
+	if (!f || !fgets(rt_runtime_was, sizeof(rt_runtime_was), f))
+		die(rt_runtime);
+	fclose(f);
+	atexit(restore_rt_runtime);
+	write_rt_runtime("-1");
+}
+
+static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
+		   int report[2])
+{
+	int fd, i, who, flags, nb_took = 0, nb_eagain = 0, holder;
+	long nb_eagain_ctxsw = 0;
+	struct report r, got;
+	struct crowd c;
+	cpu_set_t cpu1;
+
+	crowd_init(&c, sleepers + newcomers);
+	CPU_ZERO(&cpu1);
+	CPU_SET(1, &cpu1);
+	fifo_on_cpu0();
+	if (kind == STARVE)
+		no_rt_throttling();
+	fd = hold_file();
+	for (; c.started < sleepers; c.started++) {
+		c.pids[c.started] = start_opener(c.started, report[1], 0,
+						 ON_CPU0 | PASS_FILE);
+		c.waiting[c.started] = 1;
+		wait_asleep(c.pids[c.started]);
+	}
+
+	printf("order:");
+	flags = kind == NONBLOCKING ? PASS_FILE | NONBLOCK : PASS_FILE;
+	while (c.done < c.n) {
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		/* The longest sleeper, woken or handed the file, cannot run. */
+		if (c.started < c.n) {
+			who = c.started++;
+			c.pids[who] = start_opener(who, report[1], 0, flags);
+			c.waiting[who] = 1;
+			if (sched_setaffinity(c.pids[who], sizeof(cpu1), &cpu1))
+				die("newcomer on CPU 1");
+			spin_until_newcomer_settled(&c, who);
+			if (kind == STARVE && opened[who]) {
+				/*
+				 * It took the file: its exit closes it, and
+				 * the longest sleeper still has not run.
+				 */
+				if (!spin_for_report(report[0], who, &r) ||
+				    r.err) {
+					fprintf(stderr, "\nno report from %d\n",
+						who);
+					return 1;
+				}
+				crowd_served(&c, &r);
+				spin_kill(&c, who);
+				continue;
+			}
+		}
+		crowd_settle(&c);
+		holder = -1;
+		while (report_now(report[0], &r)) {
+			if (r.who < 0 || r.who >= c.started) {
+				fprintf(stderr, "\nreport from %d\n", r.who);
+				return 1;
+			}
+			if (r.err == EAGAIN && kind == NONBLOCKING) {
+				nb_eagain++;
+				if (r.ctxsw > nb_eagain_ctxsw)
+					nb_eagain_ctxsw = r.ctxsw;
+				c.waiting[r.who] = 0;
+				c.done++;
+				if (!c.reaped[r.who])
+					crowd_reap(&c, r.who);
+				continue;
+			}
+			if (r.err || holder >= 0) {
+				fprintf(stderr, "\nchild %d: %s%s\n", r.who,
+					strerror(r.err),
+					holder >= 0 ? ", a second holder" : "");
+				return 1;
+			}
+			holder = r.who;
+			got = r;
+		}
+		if (holder < 0) {
+			if (c.done == c.n)
+				break;
+			fprintf(stderr,
+				"\nnobody got the file (%d of %d done)\n",
+				c.done, c.n);
+			return 1;
+		}
+		nb_took += kind == NONBLOCKING && holder >= sleepers;
+		crowd_served(&c, &got);
+		fd = take_file(c.pids[holder], got.fd);
+		c.reaped[holder] = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	printf("\nsleepers_passed_over_first:");
+	for (i = 0; i < sleepers; i++)
+		printf(" %d", c.passed_first[i]);
+	printf("\npassed_over_first:");
+	for (i = 0; i < c.n; i++)
+		printf(" %d", c.passed_first[i]);
+	printf("\nmost_passed_over: ");
+	for (i = 0, who = 0; i < c.n; i++)
+		who = c.passed[i] > who ? c.passed[i] : who;
+	printf("%d\nsteals: %d\n", who, c.steals);
+	if (kind == NONBLOCKING)
+		printf("nonblocking_took_file: %d\nnonblocking_eagain: %d\n"
+		       "nonblocking_eagain_ctxsw: %ld\n",
+		       nb_took, nb_eagain, nb_eagain_ctxsw);
+	printf("ctxsw: %ld %ld\n", c.ctxsw_total, c.ctxsw_most);
+	return 0;
+}
+
+/* Spin until child who has the file or sleeps in open(): 1 if it has it. */
+static int spin_until_taken_or_asleep(int who, pid_t pid)
+{
+	spin_until_queued_or_served(who, pid);
+	return __atomic_load_n(&opened[who], __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Wait, sleeping, until child pid has run and gone back to sleep in
+ * open(): more voluntary switches than before.
+ */
+static int wait_slept_again(pid_t pid, long before)
+{
+	long deadline = now_ms() + WAIT_MS;
+
+	while (task_voluntary_switches(pid) <= before || !asleep_in_open(pid)) {
+		if (now_ms() > deadline)
+			return 0;
+		sleep_ms(1);
+	}
+	return 1;
+}
+
+/*
+ * Each round: A then B (CPU 0, below this SCHED_FIFO process) queue up,
+ * the file is freed for A, newcomer N (CPU 1) takes it, A runs, loses
+ * and asks for the next close. Even rounds: N's file is closed, which
+ * hands it to A, and A is signalled at once: A must keep it (or die).
+ * Odd rounds: A is signalled first and leaves, then N's file is closed:
+ * B, now the longest sleeper, must be handed it, so that newcomer M,
+ * started right after the close, sleeps. B must be served before M in
+ * every round.
+ */
+static int lost(int rounds, int sig, int report[2])
+{
+	int kept = 0, eintr = 0, killed = 0, passed_on = 0, served = 0;
+	int round, status, ok = 1;
+	cpu_set_t cpu1;
+
+	CPU_ZERO(&cpu1);
+	CPU_SET(1, &cpu1);
+	fifo_on_cpu0();
+	for (round = 0; round < rounds && ok; round++) {
+		int fd = hold_file(), nfd, handed_first = round % 2 == 0;
+		struct report ra = { .err = -1 }, rb = { .err = -1 }, rn, rm;
+		const char *a_got;
+		pid_t a, b, n, m;
+		long before;
+		int m_slept;
+
+		memset(opened, 0, MAX_WHO * sizeof(*opened));
+		a = start_opener('A', report[1], 0, ON_CPU0);
+		wait_asleep(a);
+		b = start_opener('B', report[1], 0, ON_CPU0);
+		wait_asleep(b);
+		before = task_voluntary_switches(a);
+		close(fd);
+		/* Freed for A, which cannot run: N takes it. */
+		n = start_opener('N', report[1], 0, PASS_FILE);
+		if (sched_setaffinity(n, sizeof(cpu1), &cpu1))
+			die("N on CPU 1");
+		if (!spin_until_taken_or_asleep('N', n)) {
+			printf("round %d: newcomer N did not take the free file\n",
+			       round);
+			ok = 0;
+			kill(n, SIGKILL);
+			kill(a, SIGKILL);
+			kill(b, SIGKILL);
+			waitpid(n, NULL, 0);
+			waitpid(a, NULL, 0);
+			waitpid(b, NULL, 0);
+			break;
+		}
+		/* A runs, finds the file taken, and sleeps again. */
+		if (!get_report(report[0], &rn) || rn.who != 'N' ||
+		    !wait_slept_again(a, before)) {
+			fprintf(stderr,
+				"round %d: A never found the file taken\n",
+				round);
+			return 1;
+		}
+		if (!handed_first) {
+			kill(a, sig);
+			if (sig == SIGKILL) {
+				waitpid(a, &status, 0);
+				killed += WIFSIGNALED(status) &&
+					  WTERMSIG(status) == SIGKILL;
+			} else if (!get_report(report[0], &ra) ||
+				   ra.who != 'A') {
+				fprintf(stderr, "round %d: no report from A\n",
+					round);
+				return 1;
+			}
+		}
+		nfd = take_file(n, rn.fd);
+		close(nfd);
+		/* Handed on: to A (even rounds) or to B (odd). */
+		if (handed_first)
+			kill(a, sig);
+		m = start_opener('M', report[1], 0, PASS_FILE);
+		if (sched_setaffinity(m, sizeof(cpu1), &cpu1))
+			die("M on CPU 1");
+		m_slept = !spin_until_taken_or_asleep('M', m);
+		if (handed_first) {
+			if (sig == SIGKILL) {
+				waitpid(a, &status, 0);
+				killed += WIFSIGNALED(status) &&
+					  WTERMSIG(status) == SIGKILL;
+			} else if (!get_report(report[0], &ra) ||
+				   ra.who != 'A') {
+				fprintf(stderr, "round %d: no report from A\n",
+					round);
+				return 1;
+			}
+		}
+		/* B, then M: who got the file first. */
+		rm.who = 0;
+		if (get_report(report[0], &rb) && rb.who == 'M') {
+			rm = rb;
+			rb.who = 0;
+			get_report(report[0], &rb);
+		}
+		if (rb.who != 'B' || rb.err) {
+			printf("round %d: B was not served\n", round);
+			ok = 0;
+		}
+		served += rb.who == 'B' && !rb.err && rm.who != 'M';
+		if (!handed_first)
+			passed_on += m_slept;
+		if (sig != SIGKILL && handed_first)
+			kept += !ra.err && ra.signals == 1;
+		if (sig != SIGKILL && !handed_first)
+			eintr += ra.err == EINTR && ra.signals == 1;
+		a_got = sig == SIGKILL ? "killed" :
+			ra.err	       ? strerrorname_np(ra.err) :
+					 "kept the file";
+		printf("round %d: %s: A %s; M %s; %s\n", round,
+		       handed_first ? "handed to A, then signal A" :
+				      "signal A, then hand on",
+		       a_got, m_slept ? "slept" : "took the free file",
+		       rm.who == 'M' ? "M before B" :
+		       rb.who == 'B' ? "B served" :
+				       "B not served");
+		kill(m, SIGKILL);
+		kill(b, SIGKILL);
+		kill(a, SIGKILL);
+		waitpid(m, NULL, 0);
+		waitpid(b, NULL, 0);
+		waitpid(a, NULL, 0);
+		/*
+		 * B closes the file once served, which hands it to M: M's
+		 * report may come before the kill. It is not the next round's.
+		 */
+		while (report_now(report[0], &rm))
+			;
+	}
+	if (sig == SIGKILL) {
+		printf("killed: %d/%d\n", killed, rounds);
+	} else {
+		printf("handed_and_signalled_kept_file: %d/%d\n", kept,
+		       (rounds + 1) / 2);
+		printf("lost_and_signalled_got_eintr: %d/%d\n", eintr,
+		       rounds / 2);
+	}
+	printf("hand_off_passed_to_next: %d/%d\n", passed_on, rounds / 2);
+	printf("next_sleeper_served: %d/%d\n", served, rounds);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	int report[2];
@@ -490,8 +1003,25 @@ int main(int argc, char *argv[])
 	if (argc == 4 && !strcmp(argv[1], "stream") && atoi(argv[2]) > 0 &&
 	    atoi(argv[3]) >= 0 && atoi(argv[2]) + atoi(argv[3]) < MAX_WHO)
 		return stream(atoi(argv[2]), atoi(argv[3]), report);
+	if (argc == 5 && !strcmp(argv[1], "handoff") && atoi(argv[2]) > 0 &&
+	    atoi(argv[3]) >= 0 && atoi(argv[2]) + atoi(argv[3]) < MAX_WHO) {
+		if (!strcmp(argv[4], "run"))
+			return handoff(atoi(argv[2]), atoi(argv[3]), RUN,
+				       report);
+		if (!strcmp(argv[4], "nonblock"))
+			return handoff(atoi(argv[2]), atoi(argv[3]),
+				       NONBLOCKING, report);
+		if (!strcmp(argv[4], "starve"))
+			return handoff(atoi(argv[2]), atoi(argv[3]), STARVE,
+				       report);
+	}
+	if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "kill"))) &&
+	    !strcmp(argv[1], "lost") && atoi(argv[2]) > 0)
+		return lost(atoi(argv[2]), argc == 4 ? SIGKILL : SIGUSR1,
+			    report);
 	fprintf(stderr,
-		"usage: %s fifo N HOLD_MS | race ROUNDS [kill] | stream SLEEPERS NEWCOMERS\n",
+		"usage: %s fifo N HOLD_MS | race ROUNDS [kill] | stream SLEEPERS NEWCOMERS\n"
+		"       | handoff SLEEPERS NEWCOMERS run|nonblock|starve | lost ROUNDS [kill]\n",
 		argv[0]);
 	return EX_USAGE;
 }

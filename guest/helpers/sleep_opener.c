@@ -3,9 +3,11 @@
  * One opener of /proc/sleep (or FILE) for guest/tests/sleep.sh: open it, report
  * the result, optionally read, write or hold it, then close it.
  *
- *   sleep_opener [-u ID] [-n] [-R] [-r] [-w TEXT] [-H MS] FILE
+ *   sleep_opener [-u ID] [-n] [-s] [-R] [-r] [-w TEXT] [-H MS] FILE
  *     -u ID    first become user and group ID, with no other groups
  *     -n       open with O_NONBLOCK
+ *     -s       with -n: open again at once while it fails with EAGAIN,
+ *              never sleeping, until it succeeds (a running newcomer)
  *     -R       install the SIGUSR1 handler with SA_RESTART
  *     -r       read to the end, lseek to 0 and read to the end again
  *     -w TEXT  open write-only and write TEXT with a single write()
@@ -68,11 +70,11 @@ static void hold(long ms)
 int main(int argc, char *argv[])
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	int flags = O_RDONLY, reread = 0, failed = 0, opt, fd, id;
+	int flags = O_RDONLY, reread = 0, failed = 0, spin = 0, opt, fd, id;
 	const char *text = NULL;
 	long before, hold_ms = 0;
 
-	while ((opt = getopt(argc, argv, "u:nRrw:H:")) != -1) {
+	while ((opt = getopt(argc, argv, "u:nsRrw:H:")) != -1) {
 		switch (opt) {
 		case 'u':
 			id = atoi(optarg);
@@ -83,6 +85,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'n':
 			flags |= O_NONBLOCK;
+			break;
+		case 's':
+			spin = 1;
 			break;
 		case 'R':
 			sa.sa_flags = SA_RESTART;
@@ -103,7 +108,7 @@ int main(int argc, char *argv[])
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr,
-			"usage: %s [-u ID] [-n] [-R] [-r] [-w TEXT] [-H MS] FILE\n",
+			"usage: %s [-u ID] [-n] [-s] [-R] [-r] [-w TEXT] [-H MS] FILE\n",
 			argv[0]);
 		return EX_USAGE;
 	}
@@ -113,7 +118,9 @@ int main(int argc, char *argv[])
 	sigaction(SIGUSR1, &sa, NULL);
 
 	before = voluntary_switches();
-	fd = open(argv[optind], flags);
+	do
+		fd = open(argv[optind], flags);
+	while (fd < 0 && errno == EAGAIN && spin && (flags & O_NONBLOCK));
 	printf("open: %s\n", fd < 0 ? strerrorname_np(errno) : "ok");
 	printf("ctxsw: %ld\n", voluntary_switches() - before);
 	printf("signals: %d\n", __atomic_load_n(&signals, __ATOMIC_RELAXED));

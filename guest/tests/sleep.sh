@@ -576,3 +576,186 @@ t_non_root_reads_and_holds_but_cannot_write() {
 	cat $proc >"$tmp/out"
 	expect_line "$tmp/out" "Last input:root wrote this" "message"
 }
+
+# ---- rule=: what a close does; handoff, the kernel mutex's rule ----
+
+# rule_is RULE WAKE_ALL: what /sys/module/sleep/parameters says.
+rule_is() {
+	expect_eq "$(cat /sys/module/sleep/parameters/rule)" "$1" "rule"
+	expect_eq "$(cat /sys/module/sleep/parameters/wake_all)" "$2" "wake_all"
+}
+
+# refused PARAM... MESSAGE: insmod sleep PARAM... fails with EINVAL and
+# the kernel's log has MESSAGE.
+refused() {
+	_msg=$(eval "echo \"\${$#}\"")
+	_n=$(($# - 1))
+	_params=
+	while [ "$_n" -gt 0 ]; do
+		_params="$_params $1"
+		shift
+		_n=$((_n - 1))
+	done
+	claim "insmod sleep$_params fails with EINVAL, saying why"
+	klog_mark
+	# shellcheck disable=SC2086 # parameters, one word each
+	! insmod "$root/sleep.ko" $_params 2>"$tmp/insmod" ||
+		fail "insmod sleep$_params succeeded"
+	! loaded sleep || fail "sleep loaded with$_params"
+	grep -q "Invalid param\|Invalid argument" "$tmp/insmod" ||
+		fail "insmod did not fail with EINVAL: $(cat "$tmp/insmod")"
+	klog | grep -qF "$_msg" ||
+		fail "no '$_msg' in the kernel's log: $(klog | tail -n 3)"
+}
+
+t_rule_names_what_a_close_does_and_bad_or_contradicting_rules_are_refused() {
+	claim "by default the rule is fifo, wake_all N; rule is read-only"
+	load sleep
+	rule_is fifo N
+	expect_eq "$(stat -c %a /sys/module/sleep/parameters/rule)" 444 "mode"
+	unload sleep
+	for params in "rule=fifo:fifo N" "rule=handoff:handoff N" \
+		"rule=all:all Y" "wake_all=1:all Y" "wake_all=0:fifo N" \
+		"rule=all wake_all=1:all Y" "rule=fifo wake_all=0:fifo N" \
+		"rule=handoff wake_all=0:handoff N"; do
+		claim "${params%%:*} loads as rule and wake_all ${params#*:}"
+		# shellcheck disable=SC2086 # parameters, one word each
+		load sleep ${params%%:*}
+		# shellcheck disable=SC2086 # two words
+		rule_is ${params#*:}
+		unload sleep
+	done
+	for bad in bogus FIFO hand-off ""; do
+		refused "rule=$bad" "rule=$bad is not a rule: fifo, handoff or all"
+	done
+	refused rule "rule= is not a rule: fifo, handoff or all"
+	refused rule=fifo wake_all=1 "rule=fifo and wake_all=1 contradict each other"
+	refused rule=handoff wake_all=1 "rule=handoff and wake_all=1 contradict each other"
+	refused rule=all wake_all=0 "rule=all and wake_all=0 contradict each other"
+}
+
+# handoff_crowd ARGS...: sleep_crowd handoff ARGS with rule=handoff, its
+# report in $tmp/out.
+handoff_crowd() {
+	load sleep rule=handoff
+	"$helpers/sleep_crowd" handoff "$@" >"$tmp/out" ||
+		fail "sleep_crowd handoff $* failed: $(tail -n 3 "$tmp/out")"
+	note "order: $(opener_said out order)"
+	note "passed over while first: $(opener_said out passed_over_first)"
+}
+
+t_handoff_newcomer_takes_a_free_file_and_the_sleeper_that_lost_gets_the_next_close() {
+	handoff_crowd 8 16 run
+	claim "rule=handoff, 8 sleepers: each close frees the file and a newcomer running on the other CPU takes it before the woken sleeper runs"
+	expect_eq "$(opener_said out steals)" 8 "acquisitions that passed a sleeper over"
+	claim "the woken sleeper that lost the race is handed the next close: each is passed over exactly once while first in line"
+	expect_eq "$(opener_said out sleepers_passed_over_first)" "1 1 1 1 1 1 1 1" \
+		"times each sleeper was passed over while first"
+	expect_eq "$(opener_said out order)" \
+		"8 0 10 1 12 2 14 3 16 4 18 5 20 6 22 7 9 11 13 15 17 19 21 23" "order served"
+	claim "once the newcomers stop, the rest are served in arrival order"
+	expect_eq "$(opener_said out passed_over_first | cut -d' ' -f9-)" \
+		"$(printf '0 %.0s' $(seq 16) | sed 's/ $//')" "newcomers passed over"
+	expect_eq "$(refcnt sleep)" 0 "refcnt"
+}
+
+t_handoff_sleeper_that_cannot_run_is_passed_over_at_most_four_times() {
+	handoff_crowd 8 40 starve
+	claim "rule=handoff, 8 sleepers that cannot run when woken, 40 newcomers: each sleeper is passed over 4 times while first in line, then handed the file"
+	expect_eq "$(opener_said out sleepers_passed_over_first)" "4 4 4 4 4 4 4 4" \
+		"times each sleeper was passed over while first"
+	claim "no child is passed over more than 4 times while first"
+	expect_le "$(opener_said out passed_over_first | tr ' ' '\n' | sort -n | tail -n 1)" 4 \
+		"most times one child was passed over while first"
+	note "most acquisitions by later arrivals while one child waited: $(opener_said out most_passed_over)"
+}
+
+t_handoff_nonblocking_newcomers_take_a_free_file_and_get_eagain_while_it_is_handed_on() {
+	handoff_crowd 8 16 nonblock
+	claim "rule=handoff: an O_NONBLOCK newcomer takes the file a close freed, ahead of the woken sleeper"
+	expect_eq "$(opener_said out nonblocking_took_file)" 8 "O_NONBLOCK opens that took the file"
+	claim "and gets EAGAIN, without sleeping, while the file is handed to the sleeper that lost"
+	expect_eq "$(opener_said out nonblocking_eagain)" 8 "O_NONBLOCK opens refused"
+	expect_eq "$(opener_said out nonblocking_eagain_ctxsw)" 0 \
+		"voluntary switches in a refused O_NONBLOCK open"
+	expect_eq "$(opener_said out sleepers_passed_over_first)" "1 1 1 1 1 1 1 1" \
+		"times each sleeper was passed over while first"
+	expect_eq "$(refcnt sleep)" 0 "refcnt"
+}
+
+t_handoff_nonblocking_open_while_held_fails_with_eagain_at_once() {
+	load sleep rule=handoff
+	hold holder
+	sleeper A
+	claim "rule=handoff: an O_NONBLOCK open of the held file, with a sleeper, fails with EAGAIN without sleeping"
+	"$sleep_opener" -n $proc >"$tmp/out" && fail "O_NONBLOCK open succeeded while held"
+	expect_eq "$(opener_said out open)" EAGAIN "O_NONBLOCK open"
+	expect_eq "$(opener_said out ctxsw)" 0 "context switches in open()"
+	claim "the failed open leaves only the holder's and the sleeper's module references"
+	expect_eq "$(refcnt sleep)" 2 "refcnt"
+}
+
+t_handoff_woken_sleeper_hit_by_a_signal_loses_no_hand_off() {
+	load sleep rule=handoff
+	"$helpers/sleep_crowd" race 20 >"$tmp/out" || fail "sleep_crowd race failed"
+	claim "rule=handoff: a sleeper woken for the free file and signalled at once takes it and keeps it"
+	expect_eq "$(opener_said out picked_and_signalled_kept_file)" 10/10 "kept"
+	expect_eq "$(opener_said out signalled_first_got_eintr)" 10/10 "EINTR"
+	expect_eq "$(opener_said out next_sleeper_served)" 20/20 "served"
+	"$helpers/sleep_crowd" lost 10 >"$tmp/out" || fail "sleep_crowd lost failed"
+	sed 's/^/# /' "$tmp/out"
+	claim "a sleeper that lost the race, then is handed the file and signalled at once, keeps it"
+	expect_eq "$(opener_said out handed_and_signalled_kept_file)" 5/5 "kept"
+	claim "a sleeper that lost the race and is signalled leaves with EINTR, and the next close goes to the next sleeper: the newcomer after it sleeps"
+	expect_eq "$(opener_said out lost_and_signalled_got_eintr)" 5/5 "EINTR"
+	expect_eq "$(opener_said out hand_off_passed_to_next)" 5/5 "hand-offs passed on"
+	expect_eq "$(opener_said out next_sleeper_served)" 10/10 "served"
+}
+
+t_handoff_woken_sleeper_killed_loses_no_hand_off() {
+	load sleep rule=handoff
+	"$helpers/sleep_crowd" race 20 kill >"$tmp/out" || fail "sleep_crowd race kill failed"
+	claim "rule=handoff: a sleeper killed as the file is freed for it, or before, dies, and the next sleeper gets the file"
+	expect_eq "$(opener_said out killed)" 20/20 "killed"
+	expect_eq "$(opener_said out next_sleeper_served)" 20/20 "served"
+	"$helpers/sleep_crowd" lost 10 kill >"$tmp/out" || fail "sleep_crowd lost kill failed"
+	sed 's/^/# /' "$tmp/out"
+	claim "a sleeper that lost the race and is killed, before or after it is handed the file, dies; the next sleeper gets the file before the newcomer that followed"
+	expect_eq "$(opener_said out killed)" 10/10 "killed"
+	expect_eq "$(opener_said out hand_off_passed_to_next)" 5/5 "hand-offs passed on"
+	expect_eq "$(opener_said out next_sleeper_served)" 10/10 "served"
+	expect_eq "$(refcnt sleep)" 0 "refcnt"
+}
+
+t_handoff_thirty_two_openers_without_newcomers_get_the_file_in_order() {
+	load sleep rule=handoff
+	"$helpers/sleep_crowd" fifo 32 3 >"$tmp/out" || fail "sleep_crowd fifo failed"
+	claim "rule=handoff, 32 openers asleep one by one and no newcomer: each close wakes the longest sleeper, which takes the file: arrival order"
+	expect_eq "$(opener_said out order)" "$(seq -s ' ' 0 31)" "order served"
+	expect_eq "$(opener_said out max_holders)" 1 "most holders at once"
+	claim "no herd: at most 5 voluntary context switches in any opener's open()"
+	ctxsw=$(opener_said out ctxsw)
+	note "voluntary context switches in open(): ${ctxsw% *} in all, ${ctxsw#* } at most"
+	expect_le "${ctxsw#* }" 5 "context switches of the worst opener"
+}
+
+t_handoff_rmmod_while_held_or_waited_on_fails_at_once_then_succeeds() {
+	load sleep rule=handoff
+	hold holder
+	holder=$spawned
+	sleeper A
+	sleeper_pid=$spawned
+	claim "rule=handoff: rmmod fails at once while the file is held and an opener sleeps"
+	rmmod_refused sleep
+	expect_eq "$(refcnt sleep)" 2 "refcnt"
+	claim "the sleeper gets the file when the holder leaves; rmmod still fails"
+	kill "$holder"
+	wait_for 10 "A to get the file" reported A
+	expect_eq "$(opener_said A open)" ok "A's open"
+	rmmod_refused sleep
+	claim "once it leaves, rmmod succeeds and /proc/sleep is gone"
+	kill "$sleeper_pid"
+	wait_for 10 "A to exit" ended "$sleeper_pid"
+	unload sleep
+	[ ! -e $proc ] || fail "$proc still exists"
+}

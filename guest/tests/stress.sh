@@ -59,7 +59,7 @@ start_reloads() {
 	for _m; do
 		rand_next
 		case $_m in
-		sleep) set -- - wake_all=1 wake_all=0 ;;
+		sleep) set -- - wake_all=1 wake_all=0 rule=handoff rule=handoff rule=all rule=bogus "rule=fifo wake_all=1" ;;
 		completions) set -- - crank_delay_ms=20 crank_delay_ms=300 crank_delay_ms=99999 ;;
 		sleepy) set -- - max_pending=1 max_pending=3 max_pending=0 ;;
 		io_wait_event) set -- interval_ms=10 "interval_ms=30 threshold=1" interval_ms=5 - ;;

@@ -62,6 +62,27 @@ t_sleep_herd_wakes_eight_openers_more_than_once_each_on_average() {
 	expect_ge "$total" 9 "wake-ups of 8 openers"
 }
 
+t_sleep_handoff_newcomer_takes_the_file_then_the_sleeper_that_lost_is_handed_it() {
+	claim "sleep-handoff (rule=handoff): the holder's close frees the file, the spinning newcomer takes it, the woken first opener finds it taken"
+	trace sleep-handoff
+	# From begin: who got the file (ret=0), who lost, whom a close handed it.
+	sed -n '/waitq-trace: begin/,$p' "$txt" | awk '
+	function task_pid() { p = $1; sub(/.*-/, "", p); return p }
+	/: sleep_open: ret=0 / { print "open", $1 ~ /^newcomer-/ ? "newcomer" : task_pid() }
+	/: sleep_lost: / { print "lost", task_pid() }
+	/: sleep_handoff: / && match($0, / pid=[0-9]+ /) {
+		print "handoff", substr($0, RSTART + 5, RLENGTH - 6)
+	}' >"$tmp/order"
+	note "from begin: $(tr '\n' ' ' <"$tmp/order")"
+	first=$(sed -n 's/^lost //p' "$tmp/order" | head -n 1)
+	[ -n "$first" ] || fail "no sleep_lost event: the woken opener never found the file taken"
+	expect_eq "$(head -n 2 "$tmp/order" | tr '\n' ' ')" "open newcomer lost $first " "first two events"
+	claim "then the newcomer's close hands the file to that opener, which gets it next; the other two follow"
+	expect_eq "$(sed -n '3,4p' "$tmp/order" | tr '\n' ' ')" "handoff $first open $first " "next two events"
+	expect_eq "$(grep -c '^open ' "$tmp/order")" 4 "openers that got the file"
+	expect_eq "$(events sleep_lost)" 1 "sleep_lost events"
+}
+
 t_io_wait_event_waiter_is_seen_in_d() {
 	claim "io_wait_event: the waiter leaves the CPU in state D, and passes only above the threshold"
 	trace io_wait_event

@@ -8,8 +8,8 @@
 #
 #   guest/trace/scenarios.sh [-d DIR] [SCENARIO...]
 #
-# Scenarios (default: all): sleep-one sleep-herd sleepy completions
-# io_wait_event. Recorded: sched_switch, sched_waking, sched_wakeup,
+# Scenarios (default: all): sleep-one sleep-herd sleep-handoff sleepy
+# completions io_wait_event. Recorded: sched_switch, sched_waking, sched_wakeup,
 # sched_process_fork, sched_process_exit and the module's own events (for
 # completions and io_wait_event, enabled as soon as they appear, while the
 # module's init runs). Marker lines (tracing_mark_write: waitq-trace: ...)
@@ -42,7 +42,8 @@ while getopts d: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || set -- sleep-one sleep-herd sleepy completions io_wait_event
+[ $# -gt 0 ] || set -- sleep-one sleep-herd sleep-handoff sleepy completions \
+	io_wait_event
 mkdir -p "$dir"
 
 T=/sys/kernel/tracing
@@ -152,6 +153,61 @@ sleep_scenario() {
 	unload sleep
 }
 
+# sleep-handoff: rule=handoff. A holder keeps /proc/sleep while 3 openers
+# queue, then a newcomer spins on O_NONBLOCK opens; the holder leaves. The
+# close frees the file and wakes the first opener, but the running newcomer
+# takes it first; the opener finds it taken (sleep_lost) and the
+# newcomer's close hands it the file (sleep_handoff). Each holds 20 ms.
+# Under TCG the newcomer may lose that race: then it is tried again, up to
+# 5 times.
+sleep_handoff_scenario() {
+	openers=3 hold_ms=20
+	load sleep rule=handoff
+	ln -sf "$helpers/sleep_opener" "$tmp/holder"
+	ln -sf "$helpers/sleep_opener" "$tmp/newcomer"
+	for try in 1 2 3 4 5; do
+		start sleep-handoff "openers=$openers hold_ms=$hold_ms rule=handoff" \
+			'^(holder|sleep_opener|newcomer)$'
+		mark "span sleep_open sleep_release holds /proc/sleep"
+		mark "width 450"
+		events sleep
+		spawn "$tmp/holder" -H -1 /proc/sleep >"$tmp/holder.out"
+		holder=$spawned
+		wait_for 10 "the holder to open /proc/sleep" grep -q 'open: ok' "$tmp/holder.out"
+		pids=
+		for i in $(seq "$openers"); do
+			spawn "$helpers/sleep_opener" -H "$hold_ms" /proc/sleep >/dev/null
+			wait_for 10 "opener $i to sleep in open()" asleep_in "$spawned" $SYS_OPENAT
+			pids="$pids $spawned"
+		done
+		spawn "$tmp/newcomer" -n -s -H "$hold_ms" /proc/sleep >/dev/null
+		pids="$pids $spawned"
+		wait_for 10 "the newcomer to spin" in_state "$spawned" R
+		mark begin
+		kill -TERM "$holder"
+		for pid in $pids; do
+			wait_status "$pid"
+			expect_eq "$status" 0 "opener $pid's status"
+		done
+		end
+		newcomer_won "$dir/$name.txt" && break
+		echo "trace: sleep-handoff, try $try: the woken opener won the race" >&2
+	done
+	newcomer_won "$dir/$name.txt" ||
+		fail "sleep-handoff: the newcomer never won the race in 5 tries"
+	unload sleep
+}
+
+# newcomer_won TRACE: from begin, the first to get the file is the
+# newcomer, and the next event of the module's is the woken opener's
+# sleep_lost.
+newcomer_won() {
+	sed -n '/waitq-trace: begin/,$p' "$1" |
+		grep -E ': sleep_(open: ret=0 |lost: |handoff: )' | head -n 2 >"$tmp/first"
+	grep -q '^ *newcomer-[0-9]* .*: sleep_open: ret=0 ' "$tmp/first" &&
+		sed -n 2p "$tmp/first" | grep -q ': sleep_lost: '
+}
+
 # sleepy: 3 readers asleep on /dev/sleepy, then 3 writes one at a time, each
 # once the previous one's reader has returned.
 sleepy_scenario() {
@@ -210,6 +266,7 @@ for scenario; do
 	case $scenario in
 	sleep-one) sleep_scenario sleep-one N ;;
 	sleep-herd) sleep_scenario sleep-herd Y ;;
+	sleep-handoff) sleep_handoff_scenario ;;
 	sleepy) sleepy_scenario ;;
 	completions) completions_scenario ;;
 	io_wait_event) io_wait_event_scenario ;;

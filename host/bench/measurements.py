@@ -17,17 +17,22 @@ from collections import defaultdict, namedtuple
 
 COLUMNS = 'rep,group,prim,test,n,hold_ms,metric,value'
 TOKENS = ['sleepy', 'eventfd', 'pipe', 'sem']
-LOCKS = ['sleep', 'flock', 'ofd', 'mutex', 'open', 'sleep-wake_all']
+LOCKS = ['sleep', 'sleep-handoff', 'flock', 'ofd', 'mutex', 'open',
+         'sleep-wake_all']
 PRIMITIVES = {'token': TOKENS, 'lock': LOCKS}
 PRODUCT = {'token': 'sleepy', 'lock': 'sleep'}
 # Never "the best kernel primitive": the products, the floor (open+close,
-# no lock) and /proc/sleep's own wake_all=1.
-NOT_RIVALS = {'sleepy', 'sleep', 'open', 'sleep-wake_all'}
+# no lock) and /proc/sleep's other rules (rule=handoff, wake_all=1).
+NOT_RIVALS = {'sleepy', 'sleep', 'open', 'sleep-handoff',
+              'sleep-wake_all'}
+# /proc/sleep's three rules: fifo (the default, the product), handoff, all.
+SLEEP_RULES = ['sleep', 'sleep-handoff', 'sleep-wake_all']
 LABEL = {
     'sleepy': '/dev/sleepy', 'eventfd': 'eventfd', 'pipe': 'pipe',
-    'sem': 'POSIX sem', 'sleep': '/proc/sleep', 'flock': 'flock',
+    'sem': 'POSIX sem', 'sleep': '/proc/sleep fifo', 'flock': 'flock',
+    'sleep-handoff': '/proc/sleep handoff',
     'ofd': 'OFD lock', 'mutex': 'pthread mutex', 'open': 'open+close',
-    'sleep-wake_all': '/proc/sleep wake_all',
+    'sleep-wake_all': '/proc/sleep all',
 }
 
 # One measured quantity, for any primitive of its group: e.g. the time per

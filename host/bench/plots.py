@@ -13,7 +13,7 @@ import tempfile
 from measurements import Case, LABEL, LOCKS, TOKENS
 
 STYLE_ORDER = ['sleepy', 'eventfd', 'pipe', 'sem', 'sleep', 'flock', 'ofd',
-               'mutex', 'open', 'sleep-wake_all']
+               'mutex', 'open', 'sleep-wake_all', 'sleep-handoff']
 COUNTS = (1, 8, 64)  # readers or contenders
 TERMINAL = """\
 set terminal svg size {w},{h} dynamic noenhanced font "sans,11" \
@@ -29,6 +29,7 @@ set style line 7 lc rgb "#2ca02c" lw 1.5 pt 9
 set style line 8 lc rgb "#9467bd" lw 1.5 pt 11
 set style line 9 lc rgb "#7f7f7f" lw 1.5 pt 13 dt 2
 set style line 10 lc rgb "#ff7f0e" lw 1.5 pt 3 dt 3
+set style line 11 lc rgb "#8c564b" lw 2.5 pt 15
 set logscale x 2
 set xrange [0.7:90]
 set xtics ("1" 1, "8" 8, "64" 64)

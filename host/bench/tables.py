@@ -8,7 +8,7 @@ accelerator, clock source, date, repetitions, guest time and code.
 
 from collections import namedtuple
 
-from measurements import Case, LABEL, PRIMITIVES, PRODUCT
+from measurements import Case, LABEL, PRIMITIVES, PRODUCT, SLEEP_RULES
 
 Run = namedtuple('Run', 'kernel host_cpu vcpus accelerator clock date '
                         'repetitions seconds code')
@@ -144,7 +144,8 @@ def headline(meas):
 def goals(meas):
     """The products' goals, judged on this run's medians."""
     out = ['| goal | measured (median [range]) | met |', '|---|---|---|']
-    for goal, measured, met in sleepy_goals(meas) + sleep_goals(meas):
+    for goal, measured, met in (sleepy_goals(meas) + sleep_goals(meas)
+                                + handoff_goals(meas)):
         if measured == '—':
             continue  # not measured in this run
         verdict = {True: 'yes', False: '**no**'}.get(met, met)
@@ -217,6 +218,59 @@ def sleep_goals(meas):
     return out
 
 
+def handoff_goals(meas):
+    """(goal, measured, met) for /proc/sleep's rule=handoff."""
+    out = []
+    for n in (8, 64):
+        ratio = meas.ratio('sleep-handoff', 'flock',
+                           Case('lock', 'contend', n, 0, 'us_per_acq'))
+        out.append((f'rule=handoff, {n} contenders, hold 0 ms: time per '
+                    "acquisition ≤ 1.5x flock's", ratio_text(ratio),
+                    at_most(ratio, 1.5)))
+    for hold in (0, 1):
+        for n in (8, 64):
+            contend = Case('lock', 'contend', n, hold, 'longest_wait_ms')
+            ratio = meas.ratio('sleep-handoff', 'flock', contend)
+            out.append((f'rule=handoff, {n} contenders, hold {hold} ms: '
+                        "longest wait ≤ flock's", ratio_text(ratio),
+                        at_most(ratio, 1)))
+            overtakes = meas.spread('sleep-handoff', contend._replace(
+                metric='overtakes_per_acq'))
+            out.append((f'rule=handoff, {n} contenders, hold {hold} ms: '
+                        'overtakes per acquisition ≤ 1',
+                        spread_text(overtakes), at_most(overtakes, 1)))
+    return out
+
+
+RULE_NAME = {'sleep': 'fifo (default)', 'sleep-handoff': 'handoff',
+             'sleep-wake_all': 'all (wake_all=1)'}
+
+
+def rules(meas):
+    """/proc/sleep's three rules side by side, with flock: medians, and
+    each rule's time per acquisition over flock's in the same
+    repetition."""
+    out = ['| contenders | hold ms | rule | µs per acquisition | '
+           "ratio to flock's [range] | overtakes per acquisition | "
+           'longest wait, ms | switches per acquisition |',
+           '|---|---|---|---|---|---|---|---|']
+    for hold in (0, 1):
+        for n in (8, 64):
+            case = Case('lock', 'contend', n, hold, 'us_per_acq')
+            for prim in SLEEP_RULES + ['flock']:
+                if meas.median(prim, case) is None:
+                    continue
+                ratio = ('—' if prim == 'flock' else
+                         ratio_text(meas.ratio(prim, 'flock', case)))
+                out.append(markdown_row(
+                    [str(n), str(hold), RULE_NAME.get(prim, LABEL[prim]),
+                     number(meas.median(prim, case)), ratio]
+                    + [number(meas.median(prim, case._replace(metric=m)))
+                       for m in ('overtakes_per_acq', 'longest_wait_ms',
+                                 'switches_per_acq')]))
+    return out
+
+
 def herd(meas):
     """Switches per acquisition with 1 ms holds: exclusive against
     wake_all=1."""
@@ -240,7 +294,8 @@ def how_to_read(run):
                 else '')
     return ('Each value is the median over the repetitions. A ratio is the '
             "product's value over the best kernel primitive's (lowest "
-            'median; not the open+close floor, not wake_all) **in the same '
+            "median; not the open+close floor, not /proc/sleep's other "
+            'rules) **in the same '
             'repetition**: median [min–max] over the repetitions. Below 1 '
             f'the product is ahead.{emulated} An overtake is an acquisition '
             'by a later arrival while an earlier one had already waited '
@@ -259,6 +314,8 @@ def bench_md(meas, run):
     lines += ['## Goals', ''] + goals(meas) + ['']
     lines += ['## The herd: switches per acquisition, 1 ms holds', '']
     lines += herd(meas) + ['']
+    lines += ["## /proc/sleep's three rules against flock", '']
+    lines += rules(meas) + ['']
     lines += ['## /dev/sleepy as a token', ''] + full_table(meas, 'token')
     lines += ['', '## /proc/sleep as a lock', ''] + full_table(meas, 'lock')
     lines += ['', 'Plots: token.svg, lock.svg, latency.svg.', '']
@@ -284,6 +341,8 @@ def results_md(meas, run):
     lines += ['## Goals', ''] + goals(meas) + ['']
     lines += ['## The herd: switches per acquisition, 1 ms holds', '']
     lines += herd(meas) + ['']
+    lines += ["## /proc/sleep's three rules against flock", '']
+    lines += rules(meas) + ['']
     lines += ['## Plots', '', '![time and switches per write](token.svg)', '',
               '![the locks under contention](lock.svg)', '',
               '![wake-up and hand-off latency](latency.svg)', '']

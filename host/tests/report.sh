@@ -32,10 +32,11 @@ t_tables_give_medians_the_best_kernel_primitive_and_per_repetition_ratios() {
 	claim "one writer, 8 readers: pipe is the best; 2.0/2.5, 2.4/3.0, 1.8/2.8: 0.80 [0.64-0.80]"
 	has bench.md "| one writer | 8 | µs per write | **2.00** | pipe 2.80 | 0.80x [0.64–0.80] | 3.00 | 2.80 | 4.00 |"
 	claim "contention: the open+close floor (11) is never the best; the mutex (24) is, not flock (19 once)"
-	has bench.md "| contention | 8 | 0 | µs per acquisition | **220** | pthread mutex 24.0 | 8.57x [8.33–11.0] | 30.0 | 33.0 | 24.0 | 11.0 | — |"
+	claim "nor is /proc/sleep's rule=handoff (40)"
+	has bench.md "| contention | 8 | 0 | µs per acquisition | **220** | pthread mutex 24.0 | 8.57x [8.33–11.0] | 40.0 | 30.0 | 33.0 | 24.0 | 11.0 | — |"
 	claim "a ratio of 0 (no overtakes) stays 0; wake_all is never the best either"
-	has bench.md "| contention | 8 | 1 | overtakes per acquisition | **0** | OFD lock 2.10 | 0x [0–0.002] | 2.50 | 2.10 | 5.00 | — | — |"
-	has bench.md "| contention | 8 | 1 | switches per acquisition | **1.01** | pthread mutex 0.98 | 1.03x [1.03–1.03] | 1.50 | 1.20 | 0.98 | — | 6.20 |"
+	has bench.md "| contention | 8 | 1 | overtakes per acquisition | **0** | OFD lock 2.10 | 0x [0–0.002] | 0.90 | 2.50 | 2.10 | 5.00 | — | — |"
+	has bench.md "| contention | 8 | 1 | switches per acquisition | **1.01** | pthread mutex 0.98 | 1.03x [1.03–1.03] | — | 1.50 | 1.20 | 0.98 | — | 6.20 |"
 	claim "the herd: wake_all over exclusive in each repetition: 6.20 [5.88-6.44]"
 	has bench.md "| 8 | 1.01 | 6.20 | 6.20x [5.88–6.44] |"
 	claim "the goals: against the primitive each names (flock), judged on the median"
@@ -49,6 +50,21 @@ t_tables_give_medians_the_best_kernel_primitive_and_per_repetition_ratios() {
 		"kernel,vcpus,accel,clocksource,rep,group,prim,test,n,hold_ms,metric,value" "bench.csv's header"
 	expect_eq "$(grep -c '^6.1.0-test,2,kvm,tsc,[0-9]' "$tmp/out/bench.csv")" \
 		"$(grep -c '^[0-9]' "$sample")" "bench.csv's rows"
+}
+
+t_handoff_rule_is_judged_against_flock_within_each_repetition() {
+	report "$sample"
+	expect_eq "$status" 0 "exit status"
+	claim "rule=handoff's time over flock's in each repetition (45/30, 38/19, 40/40): 1.50 [1.00-2.00], not the medians' 40/30"
+	has bench.md "| rule=handoff, 8 contenders, hold 0 ms: time per acquisition ≤ 1.5x flock's | 1.50x [1.00–2.00] | yes |"
+	has results.md "| rule=handoff, 8 contenders, hold 0 ms: time per acquisition ≤ 1.5x flock's | 1.50x [1.00–2.00] | yes |"
+	claim "its longest wait over flock's (24/30, 30/25, 15/20) and its overtakes, judged on the median"
+	has bench.md "| rule=handoff, 8 contenders, hold 1 ms: longest wait ≤ flock's | 0.80x [0.75–1.20] | yes |"
+	has bench.md "| rule=handoff, 8 contenders, hold 1 ms: overtakes per acquisition ≤ 1 | 0.90 [0.80–1.20] | yes |"
+	claim "the three rules' table: each rule's medians and its ratio to flock's"
+	has bench.md "| 8 | 0 | fifo (default) | 220 | 6.67x [5.50–12.6] | — | — | — |"
+	has bench.md "| 8 | 0 | handoff | 40.0 | 1.50x [1.00–2.00] | — | — | — |"
+	has results.md "| 8 | 0 | flock | 30.0 | — | — | — | — |"
 }
 
 t_results_name_the_kernel_machine_accelerator_clock_and_date() {
