@@ -661,9 +661,16 @@ t_handoff_newcomer_takes_a_free_file_and_the_sleeper_that_lost_gets_the_next_clo
 
 t_handoff_sleeper_that_cannot_run_is_passed_over_at_most_four_times() {
 	handoff_crowd 8 40 starve
-	claim "rule=handoff, 8 sleepers that cannot run when woken, 40 newcomers: each sleeper is passed over 4 times while first in line, then handed the file"
-	expect_eq "$(opener_said out sleepers_passed_over_first)" "4 4 4 4 4 4 4 4" \
-		"times each sleeper was passed over while first"
+	claim "rule=handoff, 8 sleepers kept from running when woken, 40 newcomers: a sleeper that cannot run is passed over 4 times while first in line, then handed the file"
+	# One that gets a CPU all the same (a busy host) sets the flag at its
+	# first loss and is passed over once: the bound is at most 4, and some
+	# sleeper must have reached it.
+	passes=$(opener_said out sleepers_passed_over_first)
+	note "times each sleeper was passed over while first: $passes"
+	expect_le "$(echo "$passes" | tr ' ' '\n' | sort -n | tail -n 1)" 4 \
+		"most times a sleeper was passed over while first"
+	echo " $passes " | grep -q ' 4 ' ||
+		fail "no sleeper was passed over 4 times while first: $passes (the bound never handed one the file)"
 	claim "no child is passed over more than 4 times while first"
 	expect_le "$(opener_said out passed_over_first | tr ' ' '\n' | sort -n | tail -n 1)" 4 \
 		"most times one child was passed over while first"
