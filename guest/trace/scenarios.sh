@@ -121,19 +121,12 @@ asleep_in() {
 SYS_READ=0
 SYS_OPENAT=257
 
-# sleep-one / sleep-herd: a holder keeps /proc/sleep while 8 openers queue,
-# one after another; then it leaves and each opener holds the file 20 ms.
-sleep_scenario() {
-	openers=8 hold_ms=20
-	load sleep wake_all="$2"
-	# The holder is sleep_opener under another name, so ps (and the
-	# timeline) tell it apart.
+# queue_behind_holder: a holder ($tmp/holder, sleep_opener under another
+# name, so ps and the timeline tell it apart) opens /proc/sleep and keeps
+# it; then $openers openers, each to hold it $hold_ms ms, sleep in open().
+# The holder's pid is in $holder, the openers' in $pids.
+queue_behind_holder() {
 	ln -sf "$helpers/sleep_opener" "$tmp/holder"
-	start "$1" "openers=$openers hold_ms=$hold_ms wake_all=$2" '^(holder|sleep_opener)$'
-	mark "span sleep_open sleep_release holds /proc/sleep"
-	# Drawn side by side in docs/sleep.md.
-	mark "width 450"
-	events sleep
 	spawn "$tmp/holder" -H -1 /proc/sleep >"$tmp/holder.out"
 	holder=$spawned
 	wait_for 10 "the holder to open /proc/sleep" grep -q 'open: ok' "$tmp/holder.out"
@@ -143,6 +136,19 @@ sleep_scenario() {
 		wait_for 10 "opener $i to sleep in open()" asleep_in "$spawned" $SYS_OPENAT
 		pids="$pids $spawned"
 	done
+}
+
+# sleep-one / sleep-herd: a holder keeps /proc/sleep while 8 openers queue,
+# one after another; then it leaves and each opener holds the file 20 ms.
+sleep_scenario() {
+	openers=8 hold_ms=20
+	load sleep wake_all="$2"
+	start "$1" "openers=$openers hold_ms=$hold_ms wake_all=$2" '^(holder|sleep_opener)$'
+	mark "span sleep_open sleep_release holds /proc/sleep"
+	# Drawn side by side in docs/sleep.md.
+	mark "width 450"
+	events sleep
+	queue_behind_holder
 	mark begin
 	kill -TERM "$holder"
 	for pid in $pids; do
@@ -163,7 +169,6 @@ sleep_scenario() {
 sleep_handoff_scenario() {
 	openers=3 hold_ms=20
 	load sleep rule=handoff
-	ln -sf "$helpers/sleep_opener" "$tmp/holder"
 	ln -sf "$helpers/sleep_opener" "$tmp/newcomer"
 	for try in 1 2 3 4 5; do
 		start sleep-handoff "openers=$openers hold_ms=$hold_ms rule=handoff" \
@@ -171,15 +176,7 @@ sleep_handoff_scenario() {
 		mark "span sleep_open sleep_release holds /proc/sleep"
 		mark "width 450"
 		events sleep
-		spawn "$tmp/holder" -H -1 /proc/sleep >"$tmp/holder.out"
-		holder=$spawned
-		wait_for 10 "the holder to open /proc/sleep" grep -q 'open: ok' "$tmp/holder.out"
-		pids=
-		for i in $(seq "$openers"); do
-			spawn "$helpers/sleep_opener" -H "$hold_ms" /proc/sleep >/dev/null
-			wait_for 10 "opener $i to sleep in open()" asleep_in "$spawned" $SYS_OPENAT
-			pids="$pids $spawned"
-		done
+		queue_behind_holder
 		spawn "$tmp/newcomer" -n -s -H "$hold_ms" /proc/sleep >/dev/null
 		pids="$pids $spawned"
 		wait_for 10 "the newcomer to spin" in_state "$spawned" R
