@@ -8,8 +8,9 @@
 #
 #   guest/trace/scenarios.sh [-d DIR] [SCENARIO...]
 #
-# Scenarios (default: all): sleep-one sleep-herd sleep-handoff sleepy
-# completions io_wait_event. Recorded: sched_switch, sched_waking, sched_wakeup,
+# Scenarios (default: all but the sleep-contend ones): sleep-one sleep-herd
+# sleep-handoff sleep-contend-fifo sleep-contend-handoff sleepy completions
+# io_wait_event. Recorded: sched_switch, sched_waking, sched_wakeup,
 # sched_process_fork, sched_process_exit and the module's own events (for
 # completions and io_wait_event, enabled as soon as they appear, while the
 # module's init runs). Marker lines (tracing_mark_write: waitq-trace: ...)
@@ -205,6 +206,27 @@ newcomer_won() {
 		sed -n 2p "$tmp/first" | grep -q ': sleep_lost: '
 }
 
+# sleep-contend-fifo / sleep-contend-handoff: make bench's contention
+# test, traced: 8 processes take /proc/sleep 64 times in all with no hold,
+# under one rule. host/trace/gaps.py counts where each acquisition's time
+# goes: the file held, or passing from one holder to the next (handed to a
+# sleeper that has yet to run, or free).
+sleep_contend_scenario() {
+	load sleep rule="$1"
+	prim=sleep
+	[ "$1" = fifo ] || prim=sleep-$1
+	start "sleep-contend-$1" "contenders=8 acquisitions=64 hold_ms=0 rule=$1" '^bench$'
+	mark "span sleep_open sleep_release holds /proc/sleep"
+	mark "width 900"
+	events sleep
+	mark begin
+	"$root/guest/bench/bench" lock "$prim" 8 0 64 >"$tmp/bench.out" ||
+		fail "bench lock $prim 8 0 64: $(cat "$tmp/bench.out")"
+	end
+	sed 's/^/trace: /' "$tmp/bench.out"
+	unload sleep
+}
+
 # sleepy: 3 readers asleep on /dev/sleepy, then 3 writes one at a time, each
 # once the previous one's reader has returned.
 sleepy_scenario() {
@@ -264,6 +286,8 @@ for scenario; do
 	sleep-one) sleep_scenario sleep-one N ;;
 	sleep-herd) sleep_scenario sleep-herd Y ;;
 	sleep-handoff) sleep_handoff_scenario ;;
+	sleep-contend-fifo) sleep_contend_scenario fifo ;;
+	sleep-contend-handoff) sleep_contend_scenario handoff ;;
 	sleepy) sleepy_scenario ;;
 	completions) completions_scenario ;;
 	io_wait_event) io_wait_event_scenario ;;

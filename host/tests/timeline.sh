@@ -122,3 +122,43 @@ print('window:', trace.begin, trace.end)"
 	claim "the window: the begin and end markers (alpha and beta exist before begin and never exit)"
 	expect_eq "$(sed -n 5p "$tmp/units")" "window: 1.00001 1.01" "window"
 }
+
+# gaps TRACE: host/trace/gaps.py on TRACE: status in $status, its table in
+# $tmp/gaps, its errors in $tmp/stderr.
+gaps() {
+	command -v python3 >/dev/null || skip "no python3 (host/deps)"
+	status=0
+	"$root/host/trace/gaps.py" "$1" >"$tmp/gaps" 2>"$tmp/stderr" || status=$?
+}
+# gap KIND: "COUNT TOTAL_MS MEAN_US" of the row of KIND in $tmp/gaps.
+gap() {
+	awk -v k="$1" 'index($0, "  " k " ") == 1 { print $(NF - 3), $(NF - 2), $(NF - 1) }' "$tmp/gaps"
+}
+
+t_gaps_says_where_each_acquisitions_time_goes() {
+	claim "host/tests/gaps-sample.txt: 4 acquisitions of /proc/sleep in 2 ms, 500 us each"
+	gaps "$root/host/tests/gaps-sample.txt"
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(sed -n 1p "$tmp/gaps")" "gaps-sample.txt: 4 acquisitions, 500 us each" "first line"
+	claim "held 4 times, 900 us in all; handed to a sleeper once: 400 us before it ran, 100 us to leave open()"
+	expect_eq "$(gap held)" "4 0.90 225" "held"
+	expect_eq "$(gap 'handed on: waiting for a CPU')" "1 0.40 400" "handed on, waiting"
+	expect_eq "$(gap 'handed on: leaving open()')" "1 0.10 100" "handed on, leaving"
+	claim "freed twice: taken 100 us later by a running task, 500 us later by the sleeper the close woke"
+	expect_eq "$(gap 'free: taken by a running task')" "1 0.10 100" "free, a running task"
+	expect_eq "$(gap 'free: taken by the woken sleeper')" "1 0.50 500" "free, the woken sleeper"
+}
+
+t_gaps_refuses_a_trace_that_is_not_a_contention_run() {
+	claim "a close by a task that does not hold the file: exit 1, naming the pid"
+	sed '/bench-10 .*sleep_release/s/bench-10/bench-13/' "$root/host/tests/gaps-sample.txt" >"$tmp/bad.txt"
+	gaps "$tmp/bad.txt"
+	expect_eq "$status" 1 "exit status"
+	grep -q 'pid 13 released a file it does not hold' "$tmp/stderr" ||
+		fail "no clear error: $(cat "$tmp/stderr")"
+	claim "a trace with no acquisition: exit 1, saying so"
+	grep -v 'sleep_' "$root/host/tests/gaps-sample.txt" >"$tmp/none.txt"
+	gaps "$tmp/none.txt"
+	expect_eq "$status" 1 "exit status"
+	grep -q 'no acquisition of /proc/sleep' "$tmp/stderr" || fail "no clear error: $(cat "$tmp/stderr")"
+}
