@@ -39,9 +39,16 @@ expect_ge() {
 
 # Milliseconds since boot (10 ms resolution; busybox date has no %N).
 now_ms() {
+	clock
+	echo "$_now"
+}
+# clock: the same into $_now, with no subshell. On the debug kernel every
+# process the shell starts costs some 100 ms, so the helpers that run most
+# often (wait_for's loop, the module and task checks) start none.
+clock() {
 	read -r _up _ </proc/uptime
 	_frac=${_up#*.}
-	echo $((${_up%.*} * 1000 + ${_frac#0} * 10))
+	_now=$((${_up%.*} * 1000 + ${_frac#0} * 10))
 }
 
 # The pace of this machine and kernel: how many times slower than the
@@ -75,17 +82,35 @@ pace() {
 # wait_for SECONDS WHAT CMD...: poll CMD until it succeeds, fail after
 # SECONDS (times the pace). Each wait's time goes to $tmp/waits, where
 # guest/run.sh finds the waits that came near their bound.
+# Between polls it waits 10 ms in the shell's own read (-t) on a FIFO that
+# nobody writes, instead of starting sleep.
 wait_for() {
-	_wait_start=$(now_ms)
+	clock
+	_wait_start=$_now
 	_wait_bound=$(($1 * scale)) _wait_what=$2
 	_wait_limit=$((_wait_start + _wait_bound * 1000))
 	shift 2
+	[ -p "$tmp/.tick" ] || mkfifo "$tmp/.tick"
 	until "$@"; do
-		[ "$(now_ms)" -lt "$_wait_limit" ] ||
+		clock
+		[ "$_now" -lt "$_wait_limit" ] ||
 			fail "timed out waiting for $_wait_what ($_wait_bound s)"
-		sleep 0.01
+		# shellcheck disable=SC3045 # busybox ash and bash have read -t
+		read -r -t 0.01 _ <>"$tmp/.tick" || true
 	done
-	echo "$(($(now_ms) - _wait_start)) $_wait_bound $_wait_what" >>"$tmp/waits"
+	clock
+	echo "$((_now - _wait_start)) $_wait_bound $_wait_what" >>"$tmp/waits"
+}
+
+# has_line FILE TEXT: FILE has a whole line TEXT (grep -qx, read in the
+# shell: wait_for polls it).
+has_line() {
+	{
+		while IFS= read -r _line; do
+			[ "$_line" != "$2" ] || return 0
+		done <"$1"
+	} 2>/dev/null
+	return 1
 }
 
 # spawn CMD...: start CMD in the background; its pid is in $spawned (and in
@@ -101,12 +126,39 @@ spawn() {
 # and parentheses; nothing if the task is gone. guest/helpers/helpers.h
 # reads it the same way.
 stat_field() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f"$2"
+	{ read -r _stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+	_sf_list=$2 _sf_out=
+	set -f
+	# shellcheck disable=SC2086 # the fields, split on spaces
+	set -- ${_stat##*) }
+	_sf_ifs=$IFS
+	IFS=,
+	for _sf_n in $_sf_list; do
+		eval "_sf_out=\"\${_sf_out:+\$_sf_out }\${$_sf_n}\""
+	done
+	IFS=$_sf_ifs
+	set +f
+	echo "$_sf_out"
 }
 
 # task_state PID: the one-letter scheduler state (R, S, D, Z...), or nothing.
-task_state() { stat_field "$1" 1; }
-in_state() { [ "$(task_state "$1")" = "$2" ]; }
+# The state is the first field after the last ") ", read in the shell.
+task_state() {
+	_state=
+	{ read -r _stat <"/proc/$1/stat"; } 2>/dev/null || _stat=
+	case $_stat in
+	*") "*) _stat=${_stat##*) } _state=${_stat%% *} ;;
+	esac
+	echo "$_state"
+}
+in_state() {
+	_state=
+	{ read -r _stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	case $_stat in
+	*") "*) _stat=${_stat##*) } _state=${_stat%% *} ;;
+	esac
+	[ "$_state" = "$2" ]
+}
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # wait_status PID: wait for a spawned child; its exit status is in $status.
@@ -160,9 +212,22 @@ test_module() {
 		fail "the module of host/tests/$1 did not build"
 }
 
-loaded() { grep -qs "^$1 " /proc/modules; }
-refcnt() { cat "/sys/module/$1/refcnt"; }
-held() { [ "$(refcnt "$1")" -gt 0 ]; }
+loaded() {
+	{
+		while read -r _loaded_name _; do
+			[ "$_loaded_name" != "$1" ] || return 0
+		done </proc/modules
+	} 2>/dev/null
+	return 1
+}
+refcnt() {
+	read -r _refcnt <"/sys/module/$1/refcnt"
+	echo "$_refcnt"
+}
+held() {
+	{ read -r _refcnt <"/sys/module/$1/refcnt"; } 2>/dev/null || return 1
+	[ "$_refcnt" -gt 0 ]
+}
 
 # load MODULE [PARAM=VALUE...]
 load() {
@@ -211,11 +276,19 @@ task_named() { [ -n "$(comm_pids "$1")" ]; }
 
 # Kernel log since the last klog_mark, without timestamps.
 klog_mark() {
-	_mark="waitq-mark-$$-$(now_ms)"
+	clock
+	_mark="waitq-mark-$$-$_now"
 	echo "$_mark" >/dev/kmsg
 	echo "$_mark" >"$tmp/mark"
 }
 klog() {
-	dmesg | sed -n "/$(cat "$tmp/mark")/,\$p" | sed '1d; s/^\[[^]]*\] //'
+	read -r _mark <"$tmp/mark"
+	# shellcheck disable=SC2016 # awk's fields
+	dmesg | awk -v m="$_mark" 'on { sub(/^\[[^]]*\] /, ""); print } index($0, m) { on = 1 }'
 }
-klog_has() { klog | grep -qF "$1"; }
+klog_has() {
+	read -r _mark <"$tmp/mark"
+	# shellcheck disable=SC2016 # awk's fields
+	dmesg | awk -v m="$_mark" -v t="$1" 'on && index($0, t) { found = 1; exit }
+		index($0, m) { on = 1 } END { exit !found }'
+}

@@ -117,9 +117,9 @@ t_invalid_parameters_are_refused() {
 		! insmod "$root/io_wait_event.ko" "$bad" 2>/dev/null ||
 			fail "insmod accepted $bad"
 		! loaded io_wait_event || fail "io_wait_event loaded with $bad"
-		! klog | grep -q 'thread execution' || fail "a thread ran with $bad"
+		! klog_has 'thread execution' || fail "a thread ran with $bad"
 		case $bad in
-		*=[0-9]*) klog | grep -q "$bad is" ||
+		*=[0-9]*) klog_has "$bad is" ||
 			fail "no message naming the rejected $bad" ;;
 		esac
 	done

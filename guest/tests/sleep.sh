@@ -25,7 +25,7 @@ opener() {
 # hold NAME: an opener that has the file and keeps it until killed.
 hold() {
 	opener "$1" -H -1
-	wait_for 10 "$1 to hold $proc" grep -qx 'open: ok' "$tmp/$1"
+	wait_for 10 "$1 to hold $proc" has_line "$tmp/$1" 'open: ok'
 }
 
 # sleeper NAME [OPTION...]: an opener that is asleep in open(), waiting.
@@ -604,7 +604,7 @@ refused() {
 	! loaded sleep || fail "sleep loaded with$_params"
 	grep -q "Invalid param\|Invalid argument" "$tmp/insmod" ||
 		fail "insmod did not fail with EINVAL: $(cat "$tmp/insmod")"
-	klog | grep -qF "$_msg" ||
+	klog_has "$_msg" ||
 		fail "no '$_msg' in the kernel's log: $(klog | tail -n 3)"
 }
 

@@ -352,7 +352,7 @@ t_pending_writes_are_bounded_and_fail_with_eagain_past_the_bound() {
 		fail "insmod sleepy max_pending=0 succeeded"
 	fi
 	! loaded sleepy || fail "sleepy is loaded after a refused insmod"
-	klog | grep -q "max_pending must be at least 1" || fail "no reason in the kernel log"
+	klog_has "max_pending must be at least 1" || fail "no reason in the kernel log"
 
 	sleepy_up max_pending=3
 	claim "with max_pending=3, three writes are kept and a fourth with O_NONBLOCK fails with EAGAIN"
@@ -555,7 +555,7 @@ t_dyndbg_logs_who_goes_to_sleep_and_who_wakes() {
 		"(sleepy_write) waking a reader" \
 		"$(pid_of a) (sleepy_read) woken up" \
 		"$(pid_of b) (sleepy_read) interrupted by a signal"; do
-		klog | grep -qF "$line" || fail "no \"$line\" in the kernel log"
+		klog_has "$line" || fail "no \"$line\" in the kernel log"
 	done
 }
 
@@ -597,7 +597,7 @@ t_dyndbg_logs_the_chain_the_wait_for_room_and_each_way_a_sleep_is_cut_short() {
 		"$(pid_of w) (sleepy_write) waiting for room" \
 		"$(pid_of w) (sleepy_write) interrupted by a signal" \
 		"$(pid_of x) (sleepy_write) killed"; do
-		klog | grep -qF "$line" || fail "no \"$line\" in the kernel log"
+		klog_has "$line" || fail "no \"$line\" in the kernel log"
 	done
 }
 
