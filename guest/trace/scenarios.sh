@@ -213,7 +213,7 @@ newcomer_won() {
 # sleeper that has yet to run, or free).
 sleep_contend_scenario() {
 	load sleep rule="$1"
-	prim=sleep
+	prim="sleep"
 	[ "$1" = fifo ] || prim=sleep-$1
 	start "sleep-contend-$1" "contenders=8 acquisitions=64 hold_ms=0 rule=$1" '^bench$'
 	mark "span sleep_open sleep_release holds /proc/sleep"
