@@ -180,7 +180,7 @@ sleep_handoff_scenario() {
 		queue_behind_holder
 		spawn "$tmp/newcomer" -n -s -H "$hold_ms" /proc/sleep >/dev/null
 		pids="$pids $spawned"
-		wait_for 10 "the newcomer to spin" in_state "$spawned" R
+		wait_for 10 "the newcomer to spin" spinning "$spawned"
 		mark begin
 		kill -TERM "$holder"
 		for pid in $pids; do
@@ -194,6 +194,14 @@ sleep_handoff_scenario() {
 	newcomer_won "$dir/$name.txt" ||
 		fail "sleep-handoff: the newcomer never won the race in 5 tries"
 	unload sleep
+}
+
+# spinning PID: the newcomer runs its own code (exec done: its name is
+# newcomer), is on a CPU or ready for one, and has used CPU time (utime):
+# a task just forked is in R too, long before it tries the file.
+spinning() {
+	in_state "$1" R && read -r _comm <"/proc/$1/comm" &&
+		[ "$_comm" = newcomer ] && [ "$(stat_field "$1" 12)" -gt 0 ]
 }
 
 # newcomer_won TRACE: from begin, the first to get the file is the
