@@ -142,23 +142,20 @@ stat_field() {
 }
 
 # task_state PID: the one-letter scheduler state (R, S, D, Z...), or nothing.
-# The state is the first field after the last ") ", read in the shell.
-task_state() {
-	_state=
-	{ read -r _stat <"/proc/$1/stat"; } 2>/dev/null || _stat=
-	case $_stat in
-	*") "*) _stat=${_stat##*) } _state=${_stat%% *} ;;
-	esac
-	echo "$_state"
-}
-in_state() {
+# state_of PID: the same into $_state, read in the shell (the first field
+# after the last ") "); fails when the task is gone.
+state_of() {
 	_state=
 	{ read -r _stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	case $_stat in
 	*") "*) _stat=${_stat##*) } _state=${_stat%% *} ;;
 	esac
-	[ "$_state" = "$2" ]
 }
+task_state() {
+	state_of "$1" || true
+	echo "$_state"
+}
+in_state() { state_of "$1" && [ "$_state" = "$2" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # wait_status PID: wait for a spawned child; its exit status is in $status.
