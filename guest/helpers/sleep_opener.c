@@ -3,7 +3,7 @@
  * One opener of /proc/sleep (or FILE) for guest/tests/sleep.sh: open it, report
  * the result, optionally read, write or hold it, then close it.
  *
- *   sleep_opener [-u ID] [-n] [-s] [-R] [-r] [-w TEXT] [-H MS] FILE
+ *   sleep_opener [-u ID] [-n] [-s] [-R] [-r] [-w TEXT | -F N] [-H MS] FILE
  *     -u ID    first become user and group ID, with no other groups
  *     -n       open with O_NONBLOCK
  *     -s       with -n: open again at once while it fails with EAGAIN,
@@ -11,6 +11,8 @@
  *     -R       install the SIGUSR1 handler with SA_RESTART
  *     -r       read to the end, lseek to 0 and read to the end again
  *     -w TEXT  open write-only and write TEXT with a single write()
+ *     -F N     open write-only and write N bytes with a single write() from
+ *              an address with no page behind it, as a buggy program would
  *     -H MS    hold the file MS ms before closing; -1 holds until killed
  *
  * SIGUSR1 has a handler, installed without SA_RESTART unless -R, so a
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,9 +75,10 @@ int main(int argc, char *argv[])
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	int flags = O_RDONLY, reread = 0, failed = 0, spin = 0, opt, fd, id;
 	const char *text = NULL;
+	size_t len = 0;
 	long before, hold_ms = 0;
 
-	while ((opt = getopt(argc, argv, "u:nsRrw:H:")) != -1) {
+	while ((opt = getopt(argc, argv, "u:nsRrw:F:H:")) != -1) {
 		switch (opt) {
 		case 'u':
 			id = atoi(optarg);
@@ -97,6 +101,18 @@ int main(int argc, char *argv[])
 			break;
 		case 'w':
 			text = optarg;
+			len = strlen(text);
+			flags = (flags & ~O_ACCMODE) | O_WRONLY;
+			break;
+		case 'F':
+			/* A page mapped with no access: the kernel cannot read it. */
+			text = mmap(NULL, 4096, PROT_NONE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (text == MAP_FAILED) {
+				perror("mmap");
+				return 1;
+			}
+			len = strtoul(optarg, NULL, 0);
 			flags = (flags & ~O_ACCMODE) | O_WRONLY;
 			break;
 		case 'H':
@@ -108,7 +124,7 @@ int main(int argc, char *argv[])
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr,
-			"usage: %s [-u ID] [-n] [-s] [-R] [-r] [-w TEXT] [-H MS] FILE\n",
+			"usage: %s [-u ID] [-n] [-s] [-R] [-r] [-w TEXT | -F N] [-H MS] FILE\n",
 			argv[0]);
 		return EX_USAGE;
 	}
@@ -136,13 +152,13 @@ int main(int argc, char *argv[])
 		failed |= read_all(fd);
 	}
 	if (text) {
-		ssize_t n = write(fd, text, strlen(text));
+		ssize_t n = write(fd, text, len);
 
 		if (n < 0)
 			printf("write: %s\n", strerrorname_np(errno));
 		else
 			printf("write: %zd\n", n);
-		failed |= n != (ssize_t)strlen(text);
+		failed |= n != (ssize_t)len;
 	}
 	hold(hold_ms);
 	close(fd);

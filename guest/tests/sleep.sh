@@ -283,16 +283,19 @@ t_sleeping_opener_is_in_state_s_and_restarts_without_spinning() {
 	expect_eq "$(opener_said A signals)" 1 "SIGUSR1 handled by A"
 }
 
-# signal_interrupts_open HOW: SIGUSR1 sent by HOW (kill or tgkill) to a
-# sleeping opener with a handler makes its open() fail with EINTR.
+# signal_interrupts_open HOW [PARAM...]: SIGUSR1 sent by HOW (kill or
+# tgkill) to a sleeping opener with a handler makes its open() fail with
+# EINTR; sleep is loaded with PARAM....
 signal_interrupts_open() {
-	load sleep
+	_how=$1
+	shift
+	load sleep "$@"
 	hold holder
 	holder=$spawned
 	sleeper A
 	pid=$spawned
-	claim "SIGUSR1 by $1 makes the sleeping open() fail with EINTR"
-	if [ "$1" = kill ]; then
+	claim "SIGUSR1 by $_how makes the sleeping open() fail with EINTR"
+	if [ "$_how" = kill ]; then
 		kill -USR1 "$pid"
 	else
 		"$helpers/tgkill" "$pid" "$pid" "$(kill -l USR1)" || fail "tgkill"
@@ -319,6 +322,10 @@ t_handled_signal_by_kill_fails_a_sleeping_open_with_eintr() {
 
 t_handled_signal_by_tgkill_fails_a_sleeping_open_with_eintr() {
 	signal_interrupts_open tgkill
+}
+
+t_wake_all_handled_signal_fails_a_sleeping_open_with_eintr() {
+	signal_interrupts_open kill rule=all
 }
 
 t_fatal_signals_by_kill_and_tgkill_end_a_sleeping_opener() {
@@ -553,6 +560,18 @@ t_empty_write_keeps_the_message_and_a_lone_newline_clears_it() {
 	echo >$proc || fail "echo"
 	cat $proc >"$tmp/out"
 	expect_line "$tmp/out" "Last input:" "after writing a newline"
+}
+
+t_write_from_an_address_with_no_page_fails_with_efault_and_keeps_the_message() {
+	load sleep
+	echo kept >$proc
+	claim "a write() of 5 bytes from an address with no page behind it fails with EFAULT"
+	"$sleep_opener" -F 5 $proc >"$tmp/out" && fail "the write succeeded: $(cat "$tmp/out")"
+	expect_eq "$(opener_said out write)" EFAULT "write from a bad address"
+	claim "the message and the size are the old ones"
+	cat $proc >"$tmp/out"
+	expect_line "$tmp/out" "Last input:kept" "after the failed write"
+	expect_eq "$(stat -c %s $proc)" 16 "size of 'Last input:kept' and its newline"
 }
 
 t_non_root_reads_and_holds_but_cannot_write() {
