@@ -91,3 +91,15 @@ t_a_file_with_no_counts_fails() {
 	expect_eq "$status" 1 "exit status"
 	said "coverage: no counts for cat_nonblock.c"
 }
+
+t_a_race_entry_may_run_or_not() {
+	claim "a branch listed as a race passes whether this run took it or not"
+	for count in 0 2; do
+		tracefile DA:30,4 BRDA:30,0,0,4 BRDA:30,0,1,$count
+		gate "sleep.c:30 branch 2: race: a write between the look and the wait"
+		expect_eq "$status" 0 "exit status with the branch taken $count times ($(cat "$tmp/out"))"
+	done
+	claim "a race only in the reason's words, not at its start, is stale as any other"
+	gate "sleep.c:30 branch 2: no race: never taken"
+	expect_eq "$status" 1 "exit status"
+}
