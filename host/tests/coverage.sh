@@ -103,3 +103,13 @@ t_a_race_entry_may_run_or_not() {
 	gate "sleep.c:30 branch 2: no race: never taken"
 	expect_eq "$status" 1 "exit status"
 }
+
+t_an_uncounted_line_is_in_no_total() {
+	tracefile DA:20,0 BRDA:20,0,0,- BRDA:20,0,1,- DA:30,1 BRDA:30,0,0,1 BRDA:30,0,1,0
+	gate "sleep.c:20: uncounted: the refused load's message, which sleep:refused reads" \
+		"sleep.c:30 branch 2: uncounted: the same"
+	expect_eq "$status" 0 "exit status ($(cat "$tmp/out"))"
+	claim "sleep.c: 2 of 2 lines and 41 of 41 branches counted, 2 listed"
+	grep -q '^sleep\.c  *2/2  *100%  *0/0  *100%  *41/41  *100%  *2$' "$tmp/out" ||
+		fail "no such row for sleep.c in: $(cat "$tmp/out")"
+}
