@@ -16,17 +16,20 @@
 #define EXIT_ERROR 2
 #define EXIT_USAGE 64
 
-/* Write all of buf, whatever the size of each write(). */
+/*
+ * Write all of buf, whatever the size of each write(). No signal handler is
+ * installed, so a signal does not make a write() or read() here fail with
+ * EINTR: the kernel restarts a call it cut short (-ERESTARTSYS), or the
+ * signal ends the process. A driver that returns EINTR itself is an error
+ * like any other.
+ */
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0)
 			return -1;
-		}
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -62,8 +65,6 @@ int main(int argc, char *argv[])
 		if (n == 0)
 			break;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			if (errno == EAGAIN) {
 				puts("Normally I'd block, but you told me not to");
 				return EXIT_WOULD_BLOCK;
