@@ -69,7 +69,8 @@
  *	"handed_and_signalled_kept_file: N/M", "lost_and_signalled_got_eintr:
  *	N/M" (with kill: "killed: N/ROUNDS"), "hand_off_passed_to_next: N/M"
  *	(odd rounds where M slept) and "next_sleeper_served: N/ROUNDS" (B got
- *	the file, before M).
+ *	the file, before M). A round in which A ran before N came is set up
+ *	again, at most 3 times a run, with a line that says so.
  *
  * Exit status: 0 the run completed (the test judges the numbers), 1 the
  * run itself failed, 64 usage.
@@ -97,6 +98,7 @@
 #define FILE_PATH "/proc/sleep"
 #define REPORT_FD 3 /* children write their report here */
 #define WAIT_MS 10000 /* bound on every wait for a child */
+#define MAX_RESTARTS 3 /* lost: rounds set up again, at most */
 
 /* start_opener() flags */
 #define ON_CPU0 1 /* run on CPU 0, with SIGUSR1 handled */
@@ -297,9 +299,44 @@ static int fifo(int n, long hold_ms, int report[2])
 	return 0;
 }
 
+static const char *rt_runtime = "/proc/sys/kernel/sched_rt_runtime_us";
+static char rt_runtime_was[32];
+
+static void write_rt_runtime(const char *value)
+{
+	FILE *f = fopen(rt_runtime, "w");
+
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
+static void restore_rt_runtime(void)
+{
+	write_rt_runtime(rt_runtime_was);
+}
+
+/*
+ * SCHED_FIFO tasks may use 95% of each second; then the CPU is given to
+ * the others for the rest of it, and CPU 0's sleepers would run. Lift the
+ * limit for this run.
+ */
+static void no_rt_throttling(void)
+{
+	FILE *f = fopen(rt_runtime, "r");
+
+	if (!f || !fgets(rt_runtime_was, sizeof(rt_runtime_was), f))
+		die(rt_runtime);
+	fclose(f);
+	atexit(restore_rt_runtime);
+	write_rt_runtime("-1");
+}
+
 /*
  * Run SCHED_FIFO on CPU 0: children (back to SCHED_OTHER) pinned there run
- * only while this process waits.
+ * only while this process waits, never while it spins, however long a spin
+ * takes (no RT throttling).
  */
 static void fifo_on_cpu0(void)
 {
@@ -311,6 +348,7 @@ static void fifo_on_cpu0(void)
 	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) ||
 	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &fifo_prio))
 		die("SCHED_FIFO on CPU 0");
+	no_rt_throttling();
 }
 
 static int race(int rounds, int sig, int report[2])
@@ -612,15 +650,18 @@ static int report_now(int fd, struct report *r)
 /*
  * Spin (never sleep: CPU 0's sleepers must not run) until newcomer who
  * has the file, sleeps in open() or, if it opened with O_NONBLOCK and
- * failed, has exited (then it is reaped).
+ * failed, has exited (then it is reaped). An O_NONBLOCK newcomer never
+ * sleeps, and its /proc files are left alone while it counts its own
+ * context switches: reading them takes locks its count takes too, and on
+ * PREEMPT_RT waiting for those is a voluntary switch.
  */
-static void spin_until_newcomer_settled(struct crowd *c, int who)
+static void spin_until_newcomer_settled(struct crowd *c, int who, int nonblock)
 {
 	long deadline = now_ms() + WAIT_MS;
 	int status;
 
 	while (!__atomic_load_n(&opened[who], __ATOMIC_SEQ_CST) &&
-	       !asleep_in_open(c->pids[who])) {
+	       (nonblock || !asleep_in_open(c->pids[who]))) {
 		if (waitpid(c->pids[who], &status, WNOHANG) == c->pids[who]) {
 			c->reaped[who] = 1;
 			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -630,8 +671,11 @@ static void spin_until_newcomer_settled(struct crowd *c, int who)
 			return;
 		}
 		if (now_ms() > deadline) {
-			fprintf(stderr, "\nnewcomer %d neither slept nor ran\n",
-				who);
+			fprintf(stderr, "\nnewcomer %d %s\n", who,
+				!nonblock ? "neither slept nor ran" :
+				asleep_in_open(c->pids[who]) ?
+					    "sleeps in an O_NONBLOCK open()" :
+					    "never left its O_NONBLOCK open()");
 			exit(1);
 		}
 	}
@@ -664,40 +708,6 @@ static void spin_kill(struct crowd *c, int who)
 	c->reaped[who] = 1;
 }
 
-static const char *rt_runtime = "/proc/sys/kernel/sched_rt_runtime_us";
-static char rt_runtime_was[32];
-
-static void write_rt_runtime(const char *value)
-{
-	FILE *f = fopen(rt_runtime, "w");
-
-	if (f) {
-		fputs(value, f);
-		fclose(f);
-	}
-}
-
-static void restore_rt_runtime(void)
-{
-	write_rt_runtime(rt_runtime_was);
-}
-
-/*
- * SCHED_FIFO tasks may use 95% of each second; then the CPU is given to
- * the others for the rest of it, and CPU 0's sleepers would run. Lift the
- * limit for this run.
- */
-static void no_rt_throttling(void)
-{
-	FILE *f = fopen(rt_runtime, "r");
-
-	if (!f || !fgets(rt_runtime_was, sizeof(rt_runtime_was), f))
-		die(rt_runtime);
-	fclose(f);
-	atexit(restore_rt_runtime);
-	write_rt_runtime("-1");
-}
-
 static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 		   int report[2])
 {
@@ -711,8 +721,6 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 	CPU_ZERO(&cpu1);
 	CPU_SET(1, &cpu1);
 	fifo_on_cpu0();
-	if (kind == STARVE)
-		no_rt_throttling();
 	fd = hold_file();
 	for (; c.started < sleepers; c.started++) {
 		c.pids[c.started] = start_opener(c.started, report[1], 0,
@@ -734,7 +742,8 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 			c.waiting[who] = 1;
 			if (sched_setaffinity(c.pids[who], sizeof(cpu1), &cpu1))
 				die("newcomer on CPU 1");
-			spin_until_newcomer_settled(&c, who);
+			spin_until_newcomer_settled(&c, who,
+						    kind == NONBLOCKING);
 			if (kind == STARVE && opened[who]) {
 				/*
 				 * It took the file: its exit closes it, and
@@ -834,6 +843,26 @@ static int wait_slept_again(pid_t pid, long before)
 }
 
 /*
+ * CPU time task pid has used so far, in ns, from /proc/PID/schedstat; -1
+ * if the kernel does not count it.
+ */
+static long long task_runtime_ns(pid_t pid)
+{
+	long long ns = -1;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &ns) != 1 || ns == 0)
+		ns = -1;
+	fclose(f);
+	return ns;
+}
+
+/*
  * Each round: A then B (CPU 0, below this SCHED_FIFO process) queue up,
  * the file is freed for A, newcomer N (CPU 1) takes it, A runs, loses
  * and asks for the next close. Even rounds: N's file is closed, which
@@ -841,12 +870,16 @@ static int wait_slept_again(pid_t pid, long before)
  * Odd rounds: A is signalled first and leaves, then N's file is closed:
  * B, now the longest sleeper, must be handed it, so that newcomer M,
  * started right after the close, sleeps. B must be served before M in
- * every round.
+ * every round. A round in which A ran on CPU 0 before N could come (the
+ * kernel ran it while this process spun: its CPU time grew) tested
+ * nothing: it is started again, at most MAX_RESTARTS times a run. A that
+ * never ran while N slept means the module kept the free file from N.
  */
 static int lost(int rounds, int sig, int report[2])
 {
 	int kept = 0, eintr = 0, killed = 0, passed_on = 0, served = 0;
-	int round, status, ok = 1;
+	int round, status, ok = 1, restarts = 0, n_took;
+	long long a_runtime;
 	cpu_set_t cpu1;
 
 	CPU_ZERO(&cpu1);
@@ -866,12 +899,33 @@ static int lost(int rounds, int sig, int report[2])
 		b = start_opener('B', report[1], 0, ON_CPU0);
 		wait_asleep(b);
 		before = task_voluntary_switches(a);
+		a_runtime = task_runtime_ns(a);
 		close(fd);
 		/* Freed for A, which cannot run: N takes it. */
 		n = start_opener('N', report[1], 0, PASS_FILE);
 		if (sched_setaffinity(n, sizeof(cpu1), &cpu1))
 			die("N on CPU 1");
-		if (!spin_until_taken_or_asleep('N', n)) {
+		n_took = spin_until_taken_or_asleep('N', n);
+		if (task_runtime_ns(a) > a_runtime) {
+			/* A ran before N came: this round tests nothing. */
+			kill(n, SIGKILL);
+			kill(a, SIGKILL);
+			kill(b, SIGKILL);
+			waitpid(n, NULL, 0);
+			waitpid(a, NULL, 0);
+			waitpid(b, NULL, 0);
+			while (report_now(report[0], &rn))
+				;
+			printf("round %d: A ran before N came%s\n", round,
+			       restarts < MAX_RESTARTS ? ": again" : "");
+			if (restarts++ < MAX_RESTARTS) {
+				round--;
+				continue;
+			}
+			ok = 0;
+			break;
+		}
+		if (!n_took) {
 			printf("round %d: newcomer N did not take the free file\n",
 			       round);
 			ok = 0;
