@@ -63,10 +63,16 @@ static DECLARE_WAIT_QUEUE_HEAD(pause_wq);
 static struct task_struct *waker;
 static struct task_struct *waiter;
 
+/*
+ * An idle sleep (TASK_IDLE, state I): a kthread takes no signals, so an
+ * interruptible wait's test for one could never be true. Like D it ignores
+ * signals, but it counts neither as load nor for the hung-task detector:
+ * the right sleep for a kthread with nothing to do.
+ */
 static void pause_one_interval(void)
 {
-	wait_event_interruptible_timeout(pause_wq, kthread_should_stop(),
-					 msecs_to_jiffies(interval_ms));
+	wait_event_idle_timeout(pause_wq, kthread_should_stop(),
+				msecs_to_jiffies(interval_ms));
 }
 
 /* The seed tested only the counter, so rmmod before it passed hung for ever. */

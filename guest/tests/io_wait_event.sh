@@ -143,7 +143,7 @@ t_threads_live_until_kthread_stop() {
 	# A thread function that returned is a task kthread_stop() may find freed.
 	for pid in "$waker" "$waiter"; do
 		case $(task_state "$pid") in
-		R | S | D) ;;
+		R | S | D | I) ;;
 		*) fail "thread $pid has ended (state '$(task_state "$pid")') before rmmod" ;;
 		esac
 	done
@@ -151,14 +151,14 @@ t_threads_live_until_kthread_stop() {
 	wait_for 5 "the threads to end" threads_gone
 }
 
-# waker_rounds TRACE: "WOKEN EARLY" over the waker's rounds (from one pause
+# waker_rounds TRACE: "WOKEN EARLY" over the waker's rounds (from one pause, idle: I,
 # to the next, in process context: an interrupt's wake-up on its CPU is
 # not the waker's): WOKEN wake-ups of the waiter that came after the
 # round's io_wait_event_wake (the increment), EARLY those that came before.
 waker_rounds() {
 	awk '
 	/^ *#/ || $1 !~ /^io_wait_waker-[0-9]+$/ || substr($3, 3, 1) != "." { next }
-	/: sched_switch: / && / prev_state=S / { counted = 0 }
+	/: sched_switch: / && / prev_state=I / { counted = 0 }
 	/: io_wait_event_wake: count=/ { counted = 1 }
 	/: sched_waking: comm=io_wait_waiter / { if (counted) woken++; else early++ }
 	END { print woken + 0, early + 0 }' "$1"

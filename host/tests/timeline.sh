@@ -31,6 +31,8 @@ t_fixed_trace_gives_its_rows_state_spans_and_arrows() {
 	expect_eq "$(drawn 'span ready')" 4 "runnable spans"
 	expect_eq "$(drawn 'span S')" 3 "S spans"
 	expect_eq "$(drawn 'span D')" 1 "D spans"
+	grep -q 'asleep, idle (I)' "$tmp/out/sample.svg" &&
+		fail "the legend names the idle state, which no task was in"
 	claim "arrows: 2 from beta to alpha, 1 from an interrupt to beta (while alpha ran)"
 	expect_eq "$(drawn wake)" 2 "waker-to-woken arrows"
 	expect_eq "$(drawn 'wake other')" 1 "arrows from an interrupt"
@@ -47,6 +49,19 @@ t_fixed_trace_gives_its_rows_state_spans_and_arrows() {
 		fail "alpha's summary line: $(grep alpha "$tmp/stdout")"
 	grep -Eq '^  beta 11 +1 +0 +1\.0  ' "$tmp/stdout" ||
 		fail "beta's summary line: $(grep beta "$tmp/stdout")"
+}
+
+t_an_idle_sleep_is_drawn_as_i_and_named_in_the_legend() {
+	claim "alpha's last sleep in I (TASK_IDLE: a kthread's pause) is an I span, not S, and the legend names it"
+	sed 's/1\.009000: sched_switch: prev_comm=alpha prev_pid=10 prev_prio=120 prev_state=S /1.009000: sched_switch: prev_comm=alpha prev_pid=10 prev_prio=120 prev_state=I /' \
+		"$sample" >"$tmp/sample.txt"
+	grep -q 'prev_state=I ' "$tmp/sample.txt" || fail "the sample has no switch to change"
+	draw "$tmp/sample.txt"
+	expect_eq "$status" 0 "exit status"
+	expect_eq "$(drawn 'span I')" 1 "I spans"
+	expect_eq "$(drawn 'span S')" 2 "S spans"
+	grep -q '>asleep, idle (I)<' "$tmp/out/sample.svg" ||
+		fail "the legend does not name the idle state"
 }
 
 # refused WHAT MESSAGE: the renderer failed on $tmp/bad.txt, said MESSAGE and

@@ -9,13 +9,16 @@ the task is in a "span" marker's interval; a time axis in ms and a legend.
 
 from html import escape
 
-from tasks import RUN, READY, SLEEP_S, SLEEP_D
+from tasks import RUN, READY, SLEEP_S, SLEEP_D, SLEEP_I
 
 STATES = [(RUN, '#2e7d32', 'running'),
           (READY, '#ffb300', 'runnable (woken or preempted)'),
           (SLEEP_S, '#90caf9', 'asleep, interruptible (S)'),
-          (SLEEP_D, '#c62828', 'asleep, uninterruptible (D)')]
+          (SLEEP_D, '#c62828', 'asleep, uninterruptible (D)'),
+          (SLEEP_I, '#b0bec5', 'asleep, idle (I)')]
 COLOUR = {s: c for s, c, _ in STATES}
+# In the legend only when some task sleeps in it.
+RARE_STATES = (SLEEP_I,)
 MARK_COLOURS = ['#6a1b9a', '#00838f', '#ad1457', '#4e342e']
 ARROW_HEADS = (('head', '#212121'), ('grey', '#757575'))
 ROW_HEIGHT = 30
@@ -164,8 +167,11 @@ def wakes(lay):
 
 def legend_items(lay):
     """(shape, text) pairs; the shape is a template placed by legend()."""
+    seen = {state for task in lay.trace.rows
+            for _, _, state in lay.trace.clipped(task)}
     items = [(f'<rect x="{{x}}" y="{{y}}" width="14" height="12" '
-              f'fill="{colour}"/>', text) for _, colour, text in STATES]
+              f'fill="{colour}"/>', text) for state, colour, text in STATES
+             if state not in RARE_STATES or state in seen]
     items.append(('<line x1="{x}" y1="{y6}" x2="{x24}" y2="{y6}" '
                   'stroke="#212121" stroke-width="1.2" '
                   'marker-end="url(#head)"/>',

@@ -13,8 +13,8 @@ import re
 
 from ftrace import TraceError, at_line, events
 
-RUN, READY, SLEEP_S, SLEEP_D = 'run', 'ready', 'S', 'D'
-ASLEEP = (SLEEP_S, SLEEP_D)
+RUN, READY, SLEEP_S, SLEEP_D, SLEEP_I = 'run', 'ready', 'S', 'D', 'I'
+ASLEEP = (SLEEP_S, SLEEP_D, SLEEP_I)
 
 
 def after_switch_out(state):
@@ -23,9 +23,11 @@ def after_switch_out(state):
         return READY
     if state.startswith('D'):
         return SLEEP_D
+    if state.startswith('I'):
+        return SLEEP_I  # TASK_IDLE: D that is neither load nor hung
     if state[0] in 'XZ':
         return None
-    return SLEEP_S  # S, I (an idle kthread), T, t, P
+    return SLEEP_S  # S, T, t, P
 
 
 class Task:
