@@ -53,26 +53,24 @@ static atomic_t count = ATOMIC_INIT(0);
 /* The waiter sleeps here until the counter passes the threshold. */
 static DECLARE_WAIT_QUEUE_HEAD(count_wq);
 
-/*
- * Both threads pause here between two rounds. Nothing calls wake_up() on it:
- * kthread_stop() wakes the thread itself, and kthread_should_stop() is then
- * true, so a pause ends at once instead of delaying the unload by an interval.
- */
-static DECLARE_WAIT_QUEUE_HEAD(pause_wq);
-
 static struct task_struct *waker;
 static struct task_struct *waiter;
 
 /*
- * An idle sleep (TASK_IDLE, state I): a kthread takes no signals, so an
- * interruptible wait's test for one could never be true. Like D it ignores
- * signals, but it counts neither as load nor for the hung-task detector:
- * the right sleep for a kthread with nothing to do.
+ * Both threads pause here between two rounds, in an idle sleep (TASK_IDLE,
+ * state I): like D it ignores signals, which a kthread never gets, and it
+ * counts neither as load nor for the hung-task detector. Nothing else wakes
+ * it: kthread_stop() wakes the thread itself, and kthread_should_stop() is
+ * then true, so a pause ends at once instead of delaying the unload by an
+ * interval. The state is set before the look at the stop bit: either the
+ * look sees the bit, or kthread_stop() finds the thread asleep and wakes it.
  */
 static void pause_one_interval(void)
 {
-	wait_event_idle_timeout(pause_wq, kthread_should_stop(),
-				msecs_to_jiffies(interval_ms));
+	set_current_state(TASK_IDLE);
+	if (!kthread_should_stop())
+		schedule_timeout(msecs_to_jiffies(interval_ms));
+	__set_current_state(TASK_RUNNING);
 }
 
 /* The seed tested only the counter, so rmmod before it passed hung for ever. */

@@ -234,6 +234,18 @@ t_the_readme_is_a_front_page_under_200_lines() {
 	expect_le "$n" 199 "README.md lines"
 }
 
+t_the_coverage_table_names_each_file_and_its_listed_lines() {
+	claim "README.md's coverage table has a row per module and cat_nonblock.c, each with the number of its entries in host/tests/coverage-exceptions"
+	list=$root/host/tests/coverage-exceptions
+	want=$( (cd "$root" && make -s list-modules | sed 's/$/.c/'; echo cat_nonblock.c) |
+		while read -r f; do
+			echo "$f $(grep -c "^$f:" "$list")"
+		done | tr '\n' ' ')
+	got=$(sed -n '/^## Coverage/,/^## /s/^| \([a-z_]*\.c\) | .* | \([0-9]*\) |$/\1 \2/p' \
+		"$root/README.md" | tr '\n' ' ')
+	expect_eq "$got" "$want" "files and listed entries"
+}
+
 t_no_file_of_the_tree_speaks_of_issues_or_branches() {
 	claim "git grep finds no issue number and no branch history in any tracked file"
 	in_git || skip "not a git checkout"
