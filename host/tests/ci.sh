@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# .ci/run's verdict: its last line and its exit status count every step,
+# and a failed step is named under "ci: what failed". .ci/run runs here in
+# a scratch tree whose steps are stand-ins (make, host/deps, host/coverage,
+# vm/kernels) that pass or fail as each test asks, in a second or two.
+# shellcheck shell=sh disable=SC2154 # root and tmp come from lib.sh
+# shellcheck disable=SC2016 # the stand-ins expand their own $1 and $VARs
+
+# stub PATH BODY: an executable shell script at $tmp/t/PATH.
+stub() {
+	mkdir -p "$(dirname "$tmp/t/$1")"
+	printf '#!/bin/sh\n%s\n' "$2" >"$tmp/t/$1"
+	chmod +x "$tmp/t/$1"
+}
+
+# ci [VAR=VALUE...]: .ci/run in a scratch tree with one kernel, k1, whose
+# leg passes 3 tests; make stress, make mutants and make lint pass, and so
+# does host/coverage, unless a VAR says otherwise (COVERAGE=1: coverage
+# fails; STRESS=1: the KCSAN stress run fails with no failed test). Its
+# output in $tmp/out, its status in $status.
+ci() {
+	rm -rf "${tmp:?}/t" "${tmp:?}/bin"
+	mkdir -p "$tmp/t/.ci" "$tmp/t/host" "$tmp/bin"
+	cp "$root/.ci/run" "$tmp/t/.ci/run"
+	cp "$root/host/ktap-count" "$tmp/t/host/ktap-count"
+	stub host/deps 'exit 0'
+	stub vm/kernels '[ "$1" = names ] && echo k1 || echo debian'
+	stub vm/build-kernel 'exit 1'
+	stub host/coverage \
+		'[ "${COVERAGE:-0}" = 0 ] && exit 0; echo "coverage: sleep.c:9 is never run"; exit 1'
+	stub ../bin/make 'case $1 in
+check-all) printf "1..1\nok 1 k1\nkernel  passed  failed\nk1  3  0\n\n3 passed, 0 failed, 0 skipped\n" ;;
+stress) printf "1..1\nok 1 chaos\n"
+	[ "${STRESS:-0}" = 0 ] || [ "$2" != KVER=kcsan ] || exit 1 ;;
+mutants) printf "1..1\nok 1 a-mutant\n" ;;
+lint) ;;
+*) exit 99 ;;
+esac'
+	status=0
+	env PATH="$tmp/bin:$PATH" "$@" bash "$tmp/t/.ci/run" >"$tmp/out" 2>&1 ||
+		status=$?
+}
+
+t_a_green_run_counts_every_step_and_exits_0() {
+	claim ".ci/run with every step passing: 3 tests, 2 stress runs, mutants, lint and coverage make '8 passed, 0 failed', exit 0"
+	ci
+	expect_eq "$status" 0 "exit status ($(tail -n 3 "$tmp/out"))"
+	expect_eq "$(tail -n 1 "$tmp/out")" "8 passed, 0 failed" "the last line"
+}
+
+t_failed_coverage_fails_the_run_and_is_named() {
+	claim ".ci/run whose coverage gate fails: '7 passed, 1 failed', a non-zero exit, the uncovered line under 'ci: what failed'"
+	ci COVERAGE=1
+	[ "$status" -ne 0 ] || fail "exit status 0 ($(tail -n 3 "$tmp/out"))"
+	expect_eq "$(tail -n 1 "$tmp/out")" "7 passed, 1 failed" "the last line"
+	sed -n '/^ci: what failed$/,/^$/p' "$tmp/out" |
+		grep -q 'ci-coverage.log: coverage: sleep.c:9 is never run' ||
+		fail "not named: $(cat "$tmp/out")"
+}
+
+t_a_stress_run_that_fails_with_no_failed_test_fails_the_run() {
+	claim ".ci/run whose KCSAN stress run exits 1 with its one result ok: one more failure counted (as make check counts), a non-zero exit, the run named under 'ci: what failed'"
+	ci STRESS=1
+	[ "$status" -ne 0 ] || fail "exit status 0 ($(tail -n 3 "$tmp/out"))"
+	expect_eq "$(tail -n 1 "$tmp/out")" "8 passed, 1 failed" "the last line"
+	sed -n '/^ci: what failed$/,/^$/p' "$tmp/out" |
+		grep -q 'ci-stress-kcsan.log: # the run failed (exit 1) with no failed test' ||
+		fail "not named: $(cat "$tmp/out")"
+}
