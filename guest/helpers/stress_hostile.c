@@ -108,6 +108,12 @@ struct shared {
 	/* The accounting run's counts for the device. */
 	long accepted;
 	long released;
+	/*
+	 * Children (OP_FORK's, and workers) whose parent had died before their
+	 * prctl(PR_SET_PDEATHSIG): without the getppid() check each would have
+	 * gone on, orphaned, holding what it had open.
+	 */
+	long orphans;
 };
 
 static struct shared *sh;
@@ -333,8 +339,12 @@ static void fork_child(int fd, enum target t, int depth)
 	 * A parent killed before prctl() would leave this child orphaned for
 	 * good, holding the file: check that it is still the parent after.
 	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
 		_exit(0);
+	if (getppid() != parent) {
+		add(&sh->orphans, 1);
+		_exit(0);
+	}
 	rng ^= (unsigned long long)getpid() << 32;
 	for (i = 0; i < n && !stopping(); i++)
 		do_op(fd, t, depth + 1);
@@ -719,8 +729,12 @@ static void worker(unsigned int uid, unsigned int gid)
 	 * After become(): a change of credentials clears it. A supervisor that
 	 * died before this (the parent is now a subreaper or init) is gone.
 	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != supervisor)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
 		_exit(0);
+	if (getppid() != supervisor) {
+		add(&sh->orphans, 1);
+		_exit(0);
+	}
 
 	while (sessions-- > 0 && !stopping()) {
 		enum target t = accounting && chance(75) ? DEVICE :
@@ -875,6 +889,8 @@ static void report(void)
 		       sh->succeeded[op]);
 	printf("\n# signals sent %ld, workers killed by one %ld, respawned %ld\n",
 	       signals_sent, deaths_by_signal, respawns);
+	printf("# children whose parent died before prctl(PR_SET_PDEATHSIG): %ld, each ended at once\n",
+	       sh->orphans);
 }
 
 /* Send random signals; SIGCONT what was stopped a little later. */
