@@ -60,12 +60,18 @@ scale=${WAITQ_SCALE:-1}
 # scaled N: N times the pace.
 scaled() { echo $(($1 * scale)); }
 
-# pace: the scale for this machine and kernel, from the time kmod takes to
-# start and fail (rmmod of a module that does not exist), the fixed cost of
-# every insmod and rmmod the tests make: after one to warm up, the mean of
-# 5, against 150 ms on the reference, rounded. Measured on 2-core hosts:
-# 6.1 120-160 ms, rt 55, KCSAN 100-130, debug 335-420, debug with the VM on
-# one host core 470-490.
+# pace: the scale for this machine and kernel, the larger of two ratios,
+# each rounded, against Debian's 6.1 in a 2-vCPU TCG guest on a 2-core host:
+# - the time kmod takes to start and fail (rmmod of a module that does not
+#   exist), the fixed cost of every insmod and rmmod the tests make: after
+#   one to warm up, the mean of 5, against 150 ms. Measured: 6.1 60-160 ms,
+#   rt 55, KCSAN 100-130, debug 200-420;
+# - a wake-up on the other CPU and back (guest/helpers/pingpong, 100 round
+#   trips), what kthread_stop(), an RCU grace period or a sleeper woken on
+#   another CPU waits for, against 180 us. Measured: 6.1 170-185 us, debug
+#   290-380; with the VM on one host core, where the two vCPUs take turns,
+#   6500-7700 on both. The kmod time hardly changes there (debug 82 ms).
+# Prints "SCALE KMOD_MS PINGPONG_US", the scale 1 to 4.
 pace() {
 	rmmod waitq_no_such_module 2>/dev/null || true
 	_pace_start=$(now_ms)
@@ -74,9 +80,12 @@ pace() {
 	done
 	_pace_ms=$((($(now_ms) - _pace_start) / 5))
 	_pace=$(((_pace_ms + 75) / 150))
+	_pace_us=$("$helpers/pingpong" 100 2>/dev/null) || _pace_us=0
+	[ $(((_pace_us + 90) / 180)) -le "$_pace" ] ||
+		_pace=$(((_pace_us + 90) / 180))
 	[ "$_pace" -ge 1 ] || _pace=1
 	[ "$_pace" -le 4 ] || _pace=4
-	echo "$_pace $_pace_ms"
+	echo "$_pace $_pace_ms $_pace_us"
 }
 
 # wait_for SECONDS WHAT CMD...: poll CMD until it succeeds, fail after

@@ -236,10 +236,10 @@ echo "1..$total"
 # The pace (lib.sh) scales every bound that catches a hang, each test's
 # limit included; WAITQ_SCALE set by the caller is taken as it is.
 if [ -z "${WAITQ_SCALE:-}" ]; then
-	read -r WAITQ_SCALE pace_ms <<EOF
+	read -r WAITQ_SCALE pace_ms pace_us <<EOF
 $(pace)
 EOF
-	echo "# pace: kmod starts and fails in $pace_ms ms (150 on the reference): time bounds x $WAITQ_SCALE"
+	echo "# pace: kmod starts and fails in $pace_ms ms (150 on the reference), a wake-up on the other CPU and back takes $pace_us us (180): time bounds x $WAITQ_SCALE"
 fi
 export WAITQ_SCALE
 scale=$WAITQ_SCALE
