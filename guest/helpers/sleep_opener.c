@@ -3,8 +3,10 @@
  * One opener of /proc/sleep (or FILE) for guest/tests/sleep.sh: open it, report
  * the result, optionally read, write or hold it, then close it.
  *
- *   sleep_opener [-u ID] [-n] [-s] [-R] [-r] [-w TEXT | -F N] [-H MS] FILE
+ *   sleep_opener [-u ID] [-P CPU] [-n] [-s] [-R] [-r] [-w TEXT | -F N] [-H MS] FILE
  *     -u ID    first become user and group ID, with no other groups
+ *     -P CPU   run on CPU alone, as SCHED_FIFO: a task woken there waits
+ *              until this one sleeps, however the host runs the vCPUs
  *     -n       open with O_NONBLOCK
  *     -s       with -n: open again at once while it fails with EAGAIN,
  *              never sleeping, until it succeeds (a running newcomer)
@@ -27,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +73,22 @@ static void hold(long ms)
 	sleep_ms(ms);
 }
 
+/* Run on CPU only, as SCHED_FIFO priority 1. */
+static int fifo_on(int cpu)
+{
+	struct sched_param fifo = { .sched_priority = 1 };
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus) ||
+	    sched_setscheduler(0, SCHED_FIFO, &fifo)) {
+		perror("-P");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
@@ -78,8 +97,12 @@ int main(int argc, char *argv[])
 	size_t len = 0;
 	long before, hold_ms = 0;
 
-	while ((opt = getopt(argc, argv, "u:nsRrw:F:H:")) != -1) {
+	while ((opt = getopt(argc, argv, "u:P:nsRrw:F:H:")) != -1) {
 		switch (opt) {
+		case 'P':
+			if (fifo_on(atoi(optarg)))
+				return 1;
+			break;
 		case 'u':
 			id = atoi(optarg);
 			if (become(id, id)) {
@@ -124,7 +147,7 @@ int main(int argc, char *argv[])
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr,
-			"usage: %s [-u ID] [-n] [-s] [-R] [-r] [-w TEXT | -F N] [-H MS] FILE\n",
+			"usage: %s [-u ID] [-P CPU] [-n] [-s] [-R] [-r] [-w TEXT | -F N] [-H MS] FILE\n",
 			argv[0]);
 		return EX_USAGE;
 	}

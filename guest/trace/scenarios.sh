@@ -165,8 +165,12 @@ sleep_scenario() {
 # close frees the file and wakes the first opener, but the running newcomer
 # takes it first; the opener finds it taken (sleep_lost) and the
 # newcomer's close hands it the file (sleep_handoff). Each holds 20 ms.
-# Under TCG the newcomer may lose that race: then it is tried again, up to
-# 5 times.
+# The race is set up so that the newcomer wins however the host runs the
+# two vCPUs (at once, or one after the other on one host core): the holder
+# is on CPU 0, the first opener is woken on CPU 1, where the newcomer spins
+# as SCHED_FIFO, so the opener runs only once the newcomer sleeps holding
+# the file. Real-time throttling may still let the opener run first for a
+# moment: then it is tried again, up to 5 times.
 sleep_handoff_scenario() {
 	openers=3 hold_ms=20
 	load sleep rule=handoff
@@ -178,7 +182,10 @@ sleep_handoff_scenario() {
 		mark "width 450"
 		events sleep
 		queue_behind_holder
-		spawn "$tmp/newcomer" -n -s -H "$hold_ms" /proc/sleep >/dev/null
+		taskset -p 1 "$holder" >/dev/null
+		first=${pids# } first=${first%% *}
+		taskset -p 2 "$first" >/dev/null
+		spawn "$tmp/newcomer" -P 1 -n -s -H "$hold_ms" /proc/sleep >/dev/null
 		pids="$pids $spawned"
 		wait_for 10 "the newcomer to spin" spinning "$spawned"
 		mark begin
