@@ -52,7 +52,9 @@ int main(int argc, char *argv[])
 	char byte = 0;
 	pid_t peer;
 
-	if (argc > 2 || (argc == 2 && (rounds = atol(argv[1])) <= 0)) {
+	if (argc == 2)
+		rounds = atol(argv[1]);
+	if (argc > 2 || rounds <= 0) {
 		fprintf(stderr, "usage: %s [ROUNDS]\n", argv[0]);
 		return EX_USAGE;
 	}
@@ -88,7 +90,7 @@ int main(int argc, char *argv[])
 			start = now_us();
 		if (write(ping[1], &byte, 1) != 1 ||
 		    read(pong[0], &byte, 1) != 1) {
-			fprintf(stderr, "pingpong: the peer on CPU 1 is gone\n");
+			fprintf(stderr, "pingpong: the peer is gone\n");
 			kill(peer, SIGKILL);
 			waitpid(peer, NULL, 0);
 			return 1;

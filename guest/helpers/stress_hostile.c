@@ -889,7 +889,7 @@ static void report(void)
 		       sh->succeeded[op]);
 	printf("\n# signals sent %ld, workers killed by one %ld, respawned %ld\n",
 	       signals_sent, deaths_by_signal, respawns);
-	printf("# children whose parent died before prctl(PR_SET_PDEATHSIG): %ld, each ended at once\n",
+	printf("# children whose parent died before their prctl(): %ld, each ended at once\n",
 	       sh->orphans);
 }
 
