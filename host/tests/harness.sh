@@ -23,10 +23,12 @@ group() {
 	sed 's/^T_/t_/' >"$tmp/s/host/tests/$1.sh"
 }
 # runner ARGS...: the scratch runner, each test limited to $limit seconds
-# (default 120); status in $status, stdout in $tmp/out, stderr in $tmp/err.
+# (default 120) at a pace of 1, whatever the pace of the run this runs in;
+# status in $status, stdout in $tmp/out, stderr in $tmp/err.
 runner() {
 	status=0
-	WAITQ_ROOT=$tmp/s TEST_TIMEOUT=${limit:-120} "$tmp/s/guest/run.sh" "$@" \
+	WAITQ_ROOT=$tmp/s WAITQ_SCALE=1 TEST_TIMEOUT=${limit:-120} \
+		"$tmp/s/guest/run.sh" "$@" \
 		>"$tmp/out" 2>"$tmp/err" || status=$?
 }
 has() { grep -qx "$1" "$tmp/out" || fail "no line '$1' in: $(cat "$tmp/out")"; }
