@@ -81,8 +81,8 @@ pace() {
 	_pace_ms=$((($(now_ms) - _pace_start) / 5))
 	_pace=$(((_pace_ms + 75) / 150))
 	_pace_us=$("$helpers/pingpong" 100 2>/dev/null) || _pace_us=0
-	[ $(((_pace_us + 90) / 180)) -le "$_pace" ] ||
-		_pace=$(((_pace_us + 90) / 180))
+	_pace_cpus=$(((_pace_us + 90) / 180))
+	[ "$_pace_cpus" -le "$_pace" ] || _pace=$_pace_cpus
 	[ "$_pace" -ge 1 ] || _pace=1
 	[ "$_pace" -le 4 ] || _pace=4
 	echo "$_pace $_pace_ms $_pace_us"

@@ -137,6 +137,22 @@ static void add(long *counter, long n)
 	__atomic_add_fetch(counter, n, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * Be killed when PARENT dies. A PARENT that died before the prctl() would
+ * never send the signal, and this process would go on, orphaned, holding
+ * what it has open: so check that it is still the parent after, as
+ * prctl(2) says, and end at once (counted) if not.
+ */
+static void die_with(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		_exit(0);
+	if (getppid() != parent) {
+		add(&sh->orphans, 1);
+		_exit(0);
+	}
+}
+
 static bool stopping(void)
 {
 	return __atomic_load_n(&sh->stop, __ATOMIC_SEQ_CST);
@@ -335,16 +351,7 @@ static void fork_child(int fd, enum target t, int depth)
 	child = fork();
 	if (child)
 		return;
-	/*
-	 * A parent killed before prctl() would leave this child orphaned for
-	 * good, holding the file: check that it is still the parent after.
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
-		_exit(0);
-	if (getppid() != parent) {
-		add(&sh->orphans, 1);
-		_exit(0);
-	}
+	die_with(parent);
 	rng ^= (unsigned long long)getpid() << 32;
 	for (i = 0; i < n && !stopping(); i++)
 		do_op(fd, t, depth + 1);
@@ -725,16 +732,8 @@ static void worker(unsigned int uid, unsigned int gid)
 		if (become(uid, gid))
 			_exit(3);
 	}
-	/*
-	 * After become(): a change of credentials clears it. A supervisor that
-	 * died before this (the parent is now a subreaper or init) is gone.
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
-		_exit(0);
-	if (getppid() != supervisor) {
-		add(&sh->orphans, 1);
-		_exit(0);
-	}
+	/* After become(): a change of credentials clears the death signal. */
+	die_with(supervisor);
 
 	while (sessions-- > 0 && !stopping()) {
 		enum target t = accounting && chance(75) ? DEVICE :

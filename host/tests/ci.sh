@@ -42,6 +42,15 @@ esac'
 		status=$?
 }
 
+# failed_and_named LAST WHAT: the run of ci exited non-zero, its last line
+# is LAST and WHAT is a line under "ci: what failed".
+failed_and_named() {
+	[ "$status" -ne 0 ] || fail "exit status 0 ($(tail -n 3 "$tmp/out"))"
+	expect_eq "$(tail -n 1 "$tmp/out")" "$1" "the last line"
+	sed -n '/^ci: what failed$/,/^$/p' "$tmp/out" | grep -qF "$2" ||
+		fail "not named: $(cat "$tmp/out")"
+}
+
 t_a_green_run_counts_every_step_and_exits_0() {
 	claim ".ci/run with every step passing: 3 tests, 2 stress runs, mutants, lint and coverage make '8 passed, 0 failed', exit 0"
 	ci
@@ -52,19 +61,13 @@ t_a_green_run_counts_every_step_and_exits_0() {
 t_failed_coverage_fails_the_run_and_is_named() {
 	claim ".ci/run whose coverage gate fails: '7 passed, 1 failed', a non-zero exit, the uncovered line under 'ci: what failed'"
 	ci COVERAGE=1
-	[ "$status" -ne 0 ] || fail "exit status 0 ($(tail -n 3 "$tmp/out"))"
-	expect_eq "$(tail -n 1 "$tmp/out")" "7 passed, 1 failed" "the last line"
-	sed -n '/^ci: what failed$/,/^$/p' "$tmp/out" |
-		grep -q 'ci-coverage.log: coverage: sleep.c:9 is never run' ||
-		fail "not named: $(cat "$tmp/out")"
+	failed_and_named "7 passed, 1 failed" \
+		'ci-coverage.log: coverage: sleep.c:9 is never run'
 }
 
 t_a_stress_run_that_fails_with_no_failed_test_fails_the_run() {
 	claim ".ci/run whose KCSAN stress run exits 1 with its one result ok: one more failure counted (as make check counts), a non-zero exit, the run named under 'ci: what failed'"
 	ci STRESS=1
-	[ "$status" -ne 0 ] || fail "exit status 0 ($(tail -n 3 "$tmp/out"))"
-	expect_eq "$(tail -n 1 "$tmp/out")" "8 passed, 1 failed" "the last line"
-	sed -n '/^ci: what failed$/,/^$/p' "$tmp/out" |
-		grep -q 'ci-stress-kcsan.log: # the run failed (exit 1) with no failed test' ||
-		fail "not named: $(cat "$tmp/out")"
+	failed_and_named "8 passed, 1 failed" \
+		'ci-stress-kcsan.log: # the run failed (exit 1) with no failed test'
 }
