@@ -140,13 +140,9 @@ static void futex_wake(unsigned int *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
-static void pin(int cpu)
+static void pin_self(int cpu)
 {
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (pin(0, cpu))
 		die("sched_setaffinity");
 }
 
@@ -298,7 +294,7 @@ static pid_t start_reader(struct chan *c, int wake, int cpu)
 	if (pid)
 		return pid;
 	if (cpu >= 0)
-		pin(cpu);
+		pin_self(cpu);
 	reader(c, wake);
 	_exit(0);
 }
@@ -330,7 +326,7 @@ static int token_wake(struct chan *c, int cross, int iters)
 	pid_t pid;
 	int i, ok = 1;
 
-	pin(0);
+	pin_self(0);
 	pid = start_reader(c, 1, cross ? 1 : 0);
 	for (i = 0; i < iters; i++) {
 		long long t0;
@@ -606,13 +602,13 @@ static int lock_handoff(int cross, int iters)
 	int fd, held, i;
 	pid_t pid;
 
-	pin(0);
+	pin_self(0);
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
 		if (cross)
-			pin(1);
+			pin_self(1);
 		handoff_contender();
 	}
 	fd = lock_setup();

@@ -20,8 +20,6 @@
 
 int main(int argc, char *argv[])
 {
-	struct sched_param fifo = { .sched_priority = 1 };
-	cpu_set_t cpus;
 	long until;
 	int cpu;
 
@@ -30,13 +28,11 @@ int main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	cpu = atoi(argv[1]);
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu, &cpus);
-	if (sched_setaffinity(0, sizeof(cpus), &cpus)) {
+	if (pin(0, cpu)) {
 		perror("sched_setaffinity");
 		return 1;
 	}
-	if (sched_setscheduler(0, SCHED_FIFO, &fifo)) {
+	if (run_fifo(1, 0)) {
 		perror("sched_setscheduler");
 		return 1;
 	}

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
@@ -75,6 +76,27 @@ static inline char task_state(pid_t pid)
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 	fclose(f);
 	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* Move task pid (0: this process) to CPU cpu alone: 0, or -1 (errno set). */
+static inline int pin(pid_t pid, int cpu)
+{
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu, &cpus);
+	return sched_setaffinity(pid, sizeof(cpus), &cpus);
+}
+
+/*
+ * Run this process at SCHED_FIFO priority prio, policy_flags (such as
+ * SCHED_RESET_ON_FORK) or-ed in: 0, or -1 (errno set).
+ */
+static inline int run_fifo(int prio, int policy_flags)
+{
+	struct sched_param param = { .sched_priority = prio };
+
+	return sched_setscheduler(0, SCHED_FIFO | policy_flags, &param);
 }
 
 /* Become user uid and group gid, with no other groups: 0, or -1. */

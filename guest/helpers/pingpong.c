@@ -32,19 +32,6 @@ static long now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
-static int pin(int cpu)
-{
-	cpu_set_t cpus;
-
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu, &cpus);
-	if (sched_setaffinity(0, sizeof(cpus), &cpus)) {
-		perror("sched_setaffinity");
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
 	int ping[2], pong[2], status, i;
@@ -70,7 +57,7 @@ int main(int argc, char *argv[])
 	if (!peer) {
 		close(ping[1]);
 		close(pong[0]);
-		if (pin(1))
+		if (pin(0, 1))
 			_exit(1);
 		while (read(ping[0], &byte, 1) == 1)
 			if (write(pong[1], &byte, 1) != 1)
@@ -79,7 +66,8 @@ int main(int argc, char *argv[])
 	}
 	close(ping[0]);
 	close(pong[1]);
-	if (pin(0)) {
+	if (pin(0, 0)) {
+		perror("sched_setaffinity");
 		kill(peer, SIGKILL);
 		return 1;
 	}

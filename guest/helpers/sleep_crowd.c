@@ -187,7 +187,6 @@ static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct report r = { .who = who, .fd = -1 };
-	cpu_set_t cpu0;
 	long before;
 	pid_t pid;
 	int fd;
@@ -199,9 +198,7 @@ static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 		die("dup2");
 	close_range(REPORT_FD + 1, ~0U, 0);
 	if (flags & ON_CPU0) {
-		CPU_ZERO(&cpu0);
-		CPU_SET(0, &cpu0);
-		if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
+		if (pin(0, 0))
 			die("sched_setaffinity");
 		sigaction(SIGUSR1, &sa, NULL);
 	}
@@ -340,13 +337,7 @@ static void no_rt_throttling(void)
  */
 static void fifo_on_cpu0(void)
 {
-	struct sched_param fifo_prio = { .sched_priority = 1 };
-	cpu_set_t cpu0;
-
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) ||
-	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &fifo_prio))
+	if (pin(0, 0) || run_fifo(1, SCHED_RESET_ON_FORK))
 		die("SCHED_FIFO on CPU 0");
 	no_rt_throttling();
 }
@@ -480,12 +471,9 @@ static int stream(int sleepers, int newcomers, int report[2])
 	char *served = calloc(n, 1);
 	long total = 0, most = 0;
 	struct report r;
-	cpu_set_t cpu1;
 
 	if (!pids || !served)
 		die("calloc");
-	CPU_ZERO(&cpu1);
-	CPU_SET(1, &cpu1);
 	fifo_on_cpu0();
 	fd = hold_file();
 	for (started = 0; started < sleepers; started++) {
@@ -505,8 +493,7 @@ static int stream(int sleepers, int newcomers, int report[2])
 		if (started < n) {
 			pids[started] =
 				start_opener(started, report[1], 0, PASS_FILE);
-			if (sched_setaffinity(pids[started], sizeof(cpu1),
-					      &cpu1))
+			if (pin(pids[started], 1))
 				die("newcomer on CPU 1");
 			spin_until_queued_or_served(started, pids[started]);
 			started++;
@@ -715,11 +702,8 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 	long nb_eagain_ctxsw = 0;
 	struct report r, got;
 	struct crowd c;
-	cpu_set_t cpu1;
 
 	crowd_init(&c, sleepers + newcomers);
-	CPU_ZERO(&cpu1);
-	CPU_SET(1, &cpu1);
 	fifo_on_cpu0();
 	fd = hold_file();
 	for (; c.started < sleepers; c.started++) {
@@ -740,7 +724,7 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 			who = c.started++;
 			c.pids[who] = start_opener(who, report[1], 0, flags);
 			c.waiting[who] = 1;
-			if (sched_setaffinity(c.pids[who], sizeof(cpu1), &cpu1))
+			if (pin(c.pids[who], 1))
 				die("newcomer on CPU 1");
 			spin_until_newcomer_settled(&c, who,
 						    kind == NONBLOCKING);
@@ -880,10 +864,7 @@ static int lost(int rounds, int sig, int report[2])
 	int kept = 0, eintr = 0, killed = 0, passed_on = 0, served = 0;
 	int round, status, ok = 1, restarts = 0, n_took;
 	long long a_runtime;
-	cpu_set_t cpu1;
 
-	CPU_ZERO(&cpu1);
-	CPU_SET(1, &cpu1);
 	fifo_on_cpu0();
 	for (round = 0; round < rounds && ok; round++) {
 		int fd = hold_file(), nfd, handed_first = round % 2 == 0;
@@ -903,7 +884,7 @@ static int lost(int rounds, int sig, int report[2])
 		close(fd);
 		/* Freed for A, which cannot run: N takes it. */
 		n = start_opener('N', report[1], 0, PASS_FILE);
-		if (sched_setaffinity(n, sizeof(cpu1), &cpu1))
+		if (pin(n, 1))
 			die("N on CPU 1");
 		n_took = spin_until_taken_or_asleep('N', n);
 		if (task_runtime_ns(a) > a_runtime) {
@@ -964,7 +945,7 @@ static int lost(int rounds, int sig, int report[2])
 		if (handed_first)
 			kill(a, sig);
 		m = start_opener('M', report[1], 0, PASS_FILE);
-		if (sched_setaffinity(m, sizeof(cpu1), &cpu1))
+		if (pin(m, 1))
 			die("M on CPU 1");
 		m_slept = !spin_until_taken_or_asleep('M', m);
 		if (handed_first) {

@@ -76,13 +76,7 @@ static void hold(long ms)
 /* Run on CPU only, as SCHED_FIFO priority 1. */
 static int fifo_on(int cpu)
 {
-	struct sched_param fifo = { .sched_priority = 1 };
-	cpu_set_t cpus;
-
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu, &cpus);
-	if (sched_setaffinity(0, sizeof(cpus), &cpus) ||
-	    sched_setscheduler(0, SCHED_FIFO, &fifo)) {
+	if (pin(0, cpu) || run_fifo(1, 0)) {
 		perror("-P");
 		return -1;
 	}

@@ -26,15 +26,6 @@
 
 #define MAX_PIDS 64
 
-static int pin(pid_t pid, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(pid, sizeof(set), &set);
-}
-
 static int fail(const char *why)
 {
 	printf("sleepy_burst: %s\n", why);
@@ -43,7 +34,6 @@ static int fail(const char *why)
 
 int main(int argc, char **argv)
 {
-	struct sched_param sp = { .sched_priority = 50 };
 	long writes, reads = 0, i;
 	pid_t pids[MAX_PIDS];
 	int fd, n, opt, woken = 0;
@@ -77,7 +67,7 @@ int main(int argc, char **argv)
 		if (pin(pids[i], 0))
 			return fail("cannot pin a sleeper to CPU 0");
 	}
-	if (pin(0, 0) || sched_setscheduler(0, SCHED_FIFO, &sp))
+	if (pin(0, 0) || run_fifo(50, 0))
 		return fail("cannot run at SCHED_FIFO on CPU 0");
 
 	for (i = 0; i < writes; i++)

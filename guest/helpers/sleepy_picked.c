@@ -52,22 +52,12 @@ static int wait_state(pid_t pid, char want, long ms)
 	return 0;
 }
 
-static int pin(pid_t pid, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(pid, sizeof(set), &set);
-}
-
 /* Hold CPU 1 at real-time priority until told to stop, or SPIN_MS passed. */
 static void spin(struct shared *sh)
 {
-	struct sched_param sp = { .sched_priority = 50 };
 	long end;
 
-	if (pin(0, 1) || sched_setscheduler(0, SCHED_FIFO, &sp))
+	if (pin(0, 1) || run_fifo(50, 0))
 		_exit(1);
 	end = now_ms() + SPIN_MS;
 	__atomic_store_n(&sh->spinning, 1, __ATOMIC_SEQ_CST);

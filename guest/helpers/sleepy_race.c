@@ -25,6 +25,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 /* Per child: writes accepted and reads that took one, in shared memory. */
 struct tally {
 	long writes;
@@ -33,14 +35,11 @@ struct tally {
 
 static int race(const char *dev, long rounds, int cpu, struct tally *t)
 {
-	cpu_set_t set;
 	long i;
 	int fd;
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
 	/* One vCPU only: then the race is with ourselves; still a valid run. */
-	sched_setaffinity(0, sizeof(set), &set);
+	pin(0, cpu);
 	fd = open(dev, O_RDWR | O_NONBLOCK);
 	if (fd < 0) {
 		perror(dev);
