@@ -61,21 +61,30 @@ static inline long voluntary_switches(void)
 }
 
 /*
- * The one-letter scheduler state (R, S, D...) of task pid, from the field
- * after the ")" that ends the name in /proc/PID/stat, or '?'.
+ * The one-letter scheduler state (R, S, D...) in a /proc/PID/stat line: the
+ * field after the ")" that ends the name, or '?'.
  */
+static inline char stat_state(const char *line)
+{
+	const char *p = strrchr(line, ')');
+
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* The scheduler state of task pid, or '?'. */
 static inline char task_state(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char path[64], buf[512];
 	FILE *f;
+	char state;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return '?';
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	state = fgets(buf, sizeof(buf), f) ? stat_state(buf) : '?';
 	fclose(f);
-	return p && p[1] == ' ' ? p[2] : '?';
+	return state;
 }
 
 /* Move task pid (0: this process) to CPU cpu alone: 0, or -1 (errno set). */

@@ -40,23 +40,28 @@
  *   sleep_crowd handoff SLEEPERS NEWCOMERS run|nonblock|starve
  *	For rule=handoff. SLEEPERS children queue up on CPU 0, below this
  *	process (SCHED_FIFO on CPU 0), which holds the file first. Then,
- *	round after round, this process closes the file and starts a
- *	newcomer on CPU 1 at once, spinning until it has the file or sleeps
- *	in open(): the longest sleeper, woken by the close, cannot run
- *	meanwhile. run: then this process sleeps until every child sleeps,
- *	so that the longest sleeper runs, and takes the file from whoever
- *	got it (pidfd_getfd()) for the next close. nonblock: the same with
+ *	round after round, this process starts a newcomer on CPU 1, held
+ *	just before its open(), closes the file and lets the newcomer open,
+ *	spinning until it has the file or sleeps in open(): the longest
+ *	sleeper, woken by the close, cannot run meanwhile, as long as this
+ *	process does not sleep between the close and the newcomer's open.
+ *	run: then this process sleeps until every child sleeps, so that the
+ *	longest sleeper runs, and takes the file from whoever got it
+ *	(pidfd_getfd()) for the next close. nonblock: the same with
  *	O_NONBLOCK newcomers, which never sleep. starve: a newcomer that got
- *	the file is killed at once, its exit closing it, and the next one
- *	started, without sleeping: the longest sleeper never runs until it
- *	is handed the file. Prints "order: I...", "sleepers_passed_over_first:
+ *	the file is killed once the next one is ready, its exit closing it,
+ *	without sleeping: the longest sleeper never runs until it is handed
+ *	the file. Prints "order: I...", "sleepers_passed_over_first:
  *	N..." (for each of the first SLEEPERS children, the acquisitions by
  *	later arrivals while it was the longest sleeper), the same for every
  *	child ("passed_over_first"), "most_passed_over: N" (the most
  *	acquisitions by later arrivals while any one child waited), "steals:
  *	N" (acquisitions that passed someone over), for nonblock
  *	"nonblocking_took_file: N", "nonblocking_eagain: N" and
- *	"nonblocking_eagain_ctxsw: MAX", and "ctxsw: TOTAL MAX".
+ *	"nonblocking_eagain_ctxsw: MAX", "ctxsw: TOTAL MAX", and
+ *	"crowd_slept: N" (rounds in which this process slept all the same
+ *	between a close and the newcomer settling: the woken sleeper could
+ *	run then, and may have taken the file first).
  *
  *   sleep_crowd lost ROUNDS [kill]
  *	For rule=handoff. Each round, A (SIGUSR1 handled, no SA_RESTART) then
@@ -87,6 +92,7 @@
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sysexits.h>
@@ -104,6 +110,7 @@
 #define ON_CPU0 1 /* run on CPU 0, with SIGUSR1 handled */
 #define PASS_FILE 2 /* keep the file until killed, for pidfd_getfd() */
 #define NONBLOCK 4 /* open with O_NONBLOCK */
+#define AT_GO 8 /* set ready[who], then spin until go[who] before open() */
 
 /* What a child sends once its open() has returned. */
 struct report {
@@ -120,6 +127,8 @@ struct report {
 static int signals; /* SIGUSR1 handled so far */
 static int *holders; /* shared by every child */
 static int *opened; /* opened[who]: that child's open() has succeeded */
+static int *ready; /* ready[who]: that AT_GO child waits for go[who] */
+static int *go; /* go[who]: that AT_GO child may open */
 
 static void die(const char *what)
 {
@@ -182,6 +191,8 @@ static int get_report(int fd, struct report *r)
  * Child: keep only the report pipe (an inherited descriptor of the file
  * would hold it), open the file, report, hold it hold_ms, close it; with
  * PASS_FILE, wait for the parent to take the file and kill us instead.
+ * With AT_GO, say so once ready and spin until the parent says go before
+ * open(): the parent then has nothing left to do that could sleep.
  */
 static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 {
@@ -204,6 +215,14 @@ static pid_t start_opener(int who, int report_w, long hold_ms, int flags)
 	}
 
 	before = voluntary_switches();
+	if (flags & AT_GO) {
+		long deadline = now_ms() + WAIT_MS;
+
+		__atomic_store_n(&ready[who], 1, __ATOMIC_SEQ_CST);
+		while (!__atomic_load_n(&go[who], __ATOMIC_SEQ_CST))
+			if (now_ms() > deadline)
+				_exit(1);
+	}
 	fd = open(FILE_PATH, O_RDONLY | (flags & NONBLOCK ? O_NONBLOCK : 0));
 	r.fd = fd;
 	r.ctxsw = voluntary_switches() - before;
@@ -635,20 +654,66 @@ static int report_now(int fd, struct report *r)
 }
 
 /*
- * Spin (never sleep: CPU 0's sleepers must not run) until newcomer who
- * has the file, sleeps in open() or, if it opened with O_NONBLOCK and
- * failed, has exited (then it is reaped). An O_NONBLOCK newcomer never
- * sleeps, and its /proc files are left alone while it counts its own
- * context switches: reading them takes locks its count takes too, and on
+ * Start newcomer who on CPU 1, held before its open() until go[who]: the
+ * fork, the move to CPU 1 and the lookup of its /proc/PID/stat, any of
+ * which may sleep, happen here, while the file is still held and a sleep
+ * lets nobody take it. Its stat file's descriptor, for state_at().
+ */
+static int newcomer_at_go(struct crowd *c, int who, int report_w, int flags)
+{
+	long deadline = now_ms() + WAIT_MS;
+	char path[64];
+	int statfd;
+
+	c->pids[who] = start_opener(who, report_w, 0, flags | AT_GO);
+	c->waiting[who] = 1;
+	if (pin(c->pids[who], 1))
+		die("newcomer on CPU 1");
+	snprintf(path, sizeof(path), "/proc/%d/stat", c->pids[who]);
+	statfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (statfd < 0)
+		die(path);
+	while (!__atomic_load_n(&ready[who], __ATOMIC_SEQ_CST)) {
+		if (now_ms() > deadline) {
+			fprintf(stderr, "\nnewcomer %d never got ready\n", who);
+			exit(1);
+		}
+	}
+	return statfd;
+}
+
+/* The scheduler state in an open /proc/PID/stat, read again: no lookup. */
+static char state_at(int statfd)
+{
+	char buf[512];
+	ssize_t n = pread(statfd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	return stat_state(buf);
+}
+
+/*
+ * Let newcomer who open, then spin (never sleep: CPU 0's sleepers must not
+ * run) until it has the file, sleeps in open() or, if it opened with
+ * O_NONBLOCK and failed, has exited (then it is reaped). Held before
+ * open() until now, it sleeps nowhere else. Nothing here sleeps: no fork,
+ * no path lookup, no /proc/PID/syscall (which waits for a task that is
+ * about to sleep to be off its CPU). An O_NONBLOCK newcomer never sleeps,
+ * and its /proc files are left alone while it counts its own context
+ * switches: reading them takes locks its count takes too, and on
  * PREEMPT_RT waiting for those is a voluntary switch.
  */
-static void spin_until_newcomer_settled(struct crowd *c, int who, int nonblock)
+static void spin_until_newcomer_settled(struct crowd *c, int who, int statfd,
+					int nonblock)
 {
 	long deadline = now_ms() + WAIT_MS;
 	int status;
 
+	__atomic_store_n(&go[who], 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&opened[who], __ATOMIC_SEQ_CST) &&
-	       (nonblock || !asleep_in_open(c->pids[who]))) {
+	       (nonblock || state_at(statfd) != 'S')) {
 		if (waitpid(c->pids[who], &status, WNOHANG) == c->pids[who]) {
 			c->reaped[who] = 1;
 			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -660,7 +725,7 @@ static void spin_until_newcomer_settled(struct crowd *c, int who, int nonblock)
 		if (now_ms() > deadline) {
 			fprintf(stderr, "\nnewcomer %d %s\n", who,
 				!nonblock ? "neither slept nor ran" :
-				asleep_in_open(c->pids[who]) ?
+				state_at(statfd) == 'S' ?
 					    "sleeps in an O_NONBLOCK open()" :
 					    "never left its O_NONBLOCK open()");
 			exit(1);
@@ -695,11 +760,22 @@ static void spin_kill(struct crowd *c, int who)
 	c->reaped[who] = 1;
 }
 
+/* This process's voluntary context switches so far, read without /proc. */
+static long own_voluntary_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		die("getrusage");
+	return ru.ru_nvcsw;
+}
+
 static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 		   int report[2])
 {
-	int fd, i, who, flags, nb_took = 0, nb_eagain = 0, holder;
-	long nb_eagain_ctxsw = 0;
+	int fd, i, who, flags, nb_took = 0, nb_eagain = 0, holder, statfd;
+	int starved = -1, slept = 0;
+	long nb_eagain_ctxsw = 0, before;
 	struct report r, got;
 	struct crowd c;
 
@@ -716,22 +792,36 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 	printf("order:");
 	flags = kind == NONBLOCKING ? PASS_FILE | NONBLOCK : PASS_FILE;
 	while (c.done < c.n) {
+		who = -1;
+		statfd = -1;
+		if (c.started < c.n) {
+			who = c.started++;
+			statfd = newcomer_at_go(&c, who, report[1], flags);
+		}
+		/*
+		 * Free the file: our close, or the exit of the newcomer that
+		 * took it last round. The longest sleeper, woken or handed
+		 * the file, cannot run until we sleep, and from here until
+		 * the newcomer has settled we must not: count the rounds in
+		 * which we did, for the test to see.
+		 */
+		before = own_voluntary_switches();
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
-		/* The longest sleeper, woken or handed the file, cannot run. */
-		if (c.started < c.n) {
-			who = c.started++;
-			c.pids[who] = start_opener(who, report[1], 0, flags);
-			c.waiting[who] = 1;
-			if (pin(c.pids[who], 1))
-				die("newcomer on CPU 1");
-			spin_until_newcomer_settled(&c, who,
+		if (starved >= 0)
+			spin_kill(&c, starved);
+		starved = -1;
+		if (who >= 0) {
+			spin_until_newcomer_settled(&c, who, statfd,
 						    kind == NONBLOCKING);
+			slept += own_voluntary_switches() != before;
+			close(statfd);
 			if (kind == STARVE && opened[who]) {
 				/*
-				 * It took the file: its exit closes it, and
-				 * the longest sleeper still has not run.
+				 * It took the file: the next round kills it,
+				 * its exit closes it, and the longest sleeper
+				 * still has not run.
 				 */
 				if (!spin_for_report(report[0], who, &r) ||
 				    r.err) {
@@ -740,7 +830,7 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 					return 1;
 				}
 				crowd_served(&c, &r);
-				spin_kill(&c, who);
+				starved = who;
 				continue;
 			}
 		}
@@ -785,6 +875,8 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 	}
 	if (fd >= 0)
 		close(fd);
+	if (starved >= 0)
+		spin_kill(&c, starved);
 	printf("\nsleepers_passed_over_first:");
 	for (i = 0; i < sleepers; i++)
 		printf(" %d", c.passed_first[i]);
@@ -800,6 +892,7 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 		       "nonblocking_eagain_ctxsw: %ld\n",
 		       nb_took, nb_eagain, nb_eagain_ctxsw);
 	printf("ctxsw: %ld %ld\n", c.ctxsw_total, c.ctxsw_most);
+	printf("crowd_slept: %d\n", slept);
 	return 0;
 }
 
@@ -1019,12 +1112,14 @@ int main(int argc, char *argv[])
 	int report[2];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	holders = mmap(NULL, (MAX_WHO + 1) * sizeof(*holders),
+	holders = mmap(NULL, (3 * MAX_WHO + 1) * sizeof(*holders),
 		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
 		       0);
 	if (holders == MAP_FAILED)
 		die("mmap");
 	opened = holders + 1;
+	ready = opened + MAX_WHO;
+	go = ready + MAX_WHO;
 	if (pipe(report))
 		die("pipe");
 

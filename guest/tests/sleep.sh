@@ -661,6 +661,7 @@ handoff_crowd() {
 		fail "sleep_crowd handoff $* failed: $(tail -n 3 "$tmp/out")"
 	note "order: $(opener_said out order)"
 	note "passed over while first: $(opener_said out passed_over_first)"
+	note "rounds in which sleep_crowd slept between a close and its newcomer's open, when the woken sleeper could run first: $(opener_said out crowd_slept)"
 }
 
 t_handoff_newcomer_takes_a_free_file_and_the_sleeper_that_lost_gets_the_next_close() {
