@@ -17,7 +17,8 @@ stub() {
 # ci [VAR=VALUE...]: .ci/run in a scratch tree with one kernel, k1, whose
 # leg passes 3 tests; make stress, make mutants and make lint pass, and so
 # does host/coverage, unless a VAR says otherwise (COVERAGE=1: coverage
-# fails; STRESS=1: the KCSAN stress run fails with no failed test). Its
+# fails; STRESS=1: the KCSAN stress run fails with no failed test). With
+# CPUS=FILE each make adds a line "TARGET CPUS-IT-MAY-RUN-ON" to FILE. Its
 # output in $tmp/out, its status in $status.
 ci() {
 	rm -rf "${tmp:?}/t" "${tmp:?}/bin"
@@ -29,7 +30,9 @@ ci() {
 	stub vm/build-kernel 'exit 1'
 	stub host/coverage \
 		'[ "${COVERAGE:-0}" = 0 ] && exit 0; echo "coverage: sleep.c:9 is never run"; exit 1'
-	stub ../bin/make 'case $1 in
+	stub ../bin/make '[ -z "${CPUS:-}" ] ||
+	echo "$1 $(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)" >>"$CPUS"
+case $1 in
 check-all) printf "1..1\nok 1 k1\nkernel  passed  failed\nk1  3  0\n\n3 passed, 0 failed, 0 skipped\n" ;;
 stress) printf "1..1\nok 1 chaos\n"
 	[ "${STRESS:-0}" = 0 ] || [ "$2" != KVER=kcsan ] || exit 1 ;;
@@ -70,4 +73,14 @@ t_a_stress_run_that_fails_with_no_failed_test_fails_the_run() {
 	ci STRESS=1
 	failed_and_named "8 passed, 1 failed" \
 		'ci-stress-kcsan.log: # the run failed (exit 1) with no failed test'
+}
+
+t_ci_pin_runs_the_test_legs_on_one_core_and_the_rest_as_usual() {
+	claim ".ci/run with CI_PIN=0: make check-all and both make stress runs may run on CPU 0 only, make mutants and make lint where .ci/run may"
+	all=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+	[ "$all" != 0 ] || skip "this host has one CPU: pinned and unpinned look the same"
+	ci CI_PIN=0 CPUS="$tmp/cpus"
+	expect_eq "$status" 0 "exit status ($(tail -n 3 "$tmp/out"))"
+	expect_eq "$(sort "$tmp/cpus" | tr '\n' ' ')" \
+		"check-all 0 lint $all mutants $all stress 0 stress 0 " "where each make may run"
 }
