@@ -653,6 +653,18 @@ static int report_now(int fd, struct report *r)
 	return 1;
 }
 
+/* The scheduler state in an open /proc/PID/stat, read again: no lookup. */
+static char state_at(int statfd)
+{
+	char buf[512];
+	ssize_t n = pread(statfd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	return stat_state(buf);
+}
+
 /*
  * Start newcomer who on CPU 1, held before its open() until go[who]: the
  * fork, the move to CPU 1 and the lookup of its /proc/PID/stat, any of
@@ -679,19 +691,10 @@ static int newcomer_at_go(struct crowd *c, int who, int report_w, int flags)
 			exit(1);
 		}
 	}
+	/* The first read allocates the file's buffer: not in the window. */
+	if (state_at(statfd) == '?')
+		die(path);
 	return statfd;
-}
-
-/* The scheduler state in an open /proc/PID/stat, read again: no lookup. */
-static char state_at(int statfd)
-{
-	char buf[512];
-	ssize_t n = pread(statfd, buf, sizeof(buf) - 1, 0);
-
-	if (n <= 0)
-		return '?';
-	buf[n] = '\0';
-	return stat_state(buf);
 }
 
 /*
@@ -781,6 +784,13 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 
 	crowd_init(&c, sleepers + newcomers);
 	fifo_on_cpu0();
+	/*
+	 * Every page of ours in memory and mapped now: a fault on a page of
+	 * our program in the window may wait for its lock, which a newcomer
+	 * faulting in the same page (a fork shares them) holds.
+	 */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		die("mlockall");
 	fd = hold_file();
 	for (; c.started < sleepers; c.started++) {
 		c.pids[c.started] = start_opener(c.started, report[1], 0,
