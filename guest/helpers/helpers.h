@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,17 +34,14 @@ static inline void sleep_ms(long ms)
 		;
 }
 
-/* Voluntary context switches of task pid (0: this process) so far, or -1. */
+/* Voluntary context switches of task pid so far, or -1. */
 static inline long task_voluntary_switches(pid_t pid)
 {
 	char path[64], line[128];
 	long n = -1;
 	FILE *f;
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
@@ -54,10 +52,16 @@ static inline long task_voluntary_switches(pid_t pid)
 	return n;
 }
 
-/* Voluntary context switches of this process so far, or -1. */
+/*
+ * Voluntary context switches of the calling thread so far, or -1. From
+ * getrusage(), not /proc: reading a /proc file may itself sleep (on
+ * PREEMPT_RT its locks do), and so count in what it measures.
+ */
 static inline long voluntary_switches(void)
 {
-	return task_voluntary_switches(0);
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nvcsw;
 }
 
 /*

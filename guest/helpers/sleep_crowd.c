@@ -92,7 +92,6 @@
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sysexits.h>
@@ -763,16 +762,6 @@ static void spin_kill(struct crowd *c, int who)
 	c->reaped[who] = 1;
 }
 
-/* This process's voluntary context switches so far, read without /proc. */
-static long own_voluntary_switches(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		die("getrusage");
-	return ru.ru_nvcsw;
-}
-
 static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 		   int report[2])
 {
@@ -815,7 +804,7 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 		 * the newcomer has settled we must not: count the rounds in
 		 * which we did, for the test to see.
 		 */
-		before = own_voluntary_switches();
+		before = voluntary_switches();
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -825,7 +814,7 @@ static int handoff(int sleepers, int newcomers, enum newcomer_kind kind,
 		if (who >= 0) {
 			spin_until_newcomer_settled(&c, who, statfd,
 						    kind == NONBLOCKING);
-			slept += own_voluntary_switches() != before;
+			slept += voluntary_switches() != before;
 			close(statfd);
 			if (kind == STARVE && opened[who]) {
 				/*
