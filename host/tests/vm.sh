@@ -139,6 +139,14 @@ t_silent_guest_is_ended() {
 	expect_le "$took" 60 "seconds to end it"
 }
 
+t_a_console_that_alone_keeps_printing_is_silence() {
+	claim "a guest whose kernel keeps printing on the console while no test ends (a stall report every minute) is ended after QUIET seconds, naming the test that was running"
+	runner QUIET=5 "$root/vm/vm" -t 110 -- "$hang_group hang:ticks"
+	expect_eq "$status" 125 "exit status"
+	said "printed nothing for 5s while running \[hang: ticks\]"
+	expect_le "$took" 60 "seconds to end it"
+}
+
 t_limits_come_from_the_tests_planned() {
 	claim "with no -t, a guest/run.sh run may last as long as its tests' limits added up: 3 boots of 120 s, then for each test planned and one more 120 s times the greatest pace (4) and a minute"
 	runner T='cat_nonblock:prints_a_whole_file sleep:79_*' "$root/vm/vm" -s "$tmp/stage"
