@@ -9,7 +9,8 @@
  *              until this one sleeps, however the host runs the vCPUs
  *     -n       open with O_NONBLOCK
  *     -s       with -n: open again at once while it fails with EAGAIN,
- *              never sleeping, until it succeeds (a running newcomer)
+ *              never sleeping, until it succeeds (a running newcomer);
+ *              it yields between tries to tasks of its own priority
  *     -R       install the SIGUSR1 handler with SA_RESTART
  *     -r       read to the end, lseek to 0 and read to the end again
  *     -w TEXT  open write-only and write TEXT with a single write()
@@ -71,6 +72,25 @@ static void hold(long ms)
 		for (;;)
 			pause();
 	sleep_ms(ms);
+}
+
+/*
+ * open() PATH; with spin and O_NONBLOCK, again at once while it fails with
+ * EAGAIN. Each retry first yields, which lets only tasks of the same
+ * real-time priority run (a woken normal task still waits): on PREEMPT_RT
+ * the kernel threads that fire a CPU's timers and run its RCU callbacks
+ * (ktimers/N, rcuc/N) are SCHED_FIFO priority 1 too, and a spinner that never
+ * yields starves them; a normal task's sleep timed on that CPU never ends,
+ * and the task that would free the file may be the one waiting for it.
+ */
+static int spin_open(const char *path, int flags, int spin)
+{
+	int fd;
+
+	while ((fd = open(path, flags)) < 0 && errno == EAGAIN && spin &&
+	       (flags & O_NONBLOCK))
+		sched_yield();
+	return fd;
 }
 
 /* Run on CPU only, as SCHED_FIFO priority 1. */
@@ -151,9 +171,7 @@ int main(int argc, char *argv[])
 	sigaction(SIGUSR1, &sa, NULL);
 
 	before = voluntary_switches();
-	do
-		fd = open(argv[optind], flags);
-	while (fd < 0 && errno == EAGAIN && spin && (flags & O_NONBLOCK));
+	fd = spin_open(argv[optind], flags, spin);
 	printf("open: %s\n", fd < 0 ? strerrorname_np(errno) : "ok");
 	printf("ctxsw: %ld\n", voluntary_switches() - before);
 	printf("signals: %d\n", __atomic_load_n(&signals, __ATOMIC_RELAXED));

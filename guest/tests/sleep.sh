@@ -256,6 +256,48 @@ t_nonblocking_open_while_held_fails_with_eagain_at_once() {
 	expect_eq "$(refcnt sleep)" 1 "refcnt"
 }
 
+# on_cpu1_asleep PID: PID is sleep (its exec done), asleep on CPU 1.
+on_cpu1_asleep() {
+	in_state "$1" S && read -r _comm <"/proc/$1/comm" &&
+		[ "$_comm" = sleep ] && [ "$(stat_field "$1" 37)" = 1 ]
+}
+
+# fifo_running PID: PID runs as SCHED_FIFO (set by the helper itself, after
+# its exec) and is on a CPU or ready for one.
+fifo_running() { in_state "$1" R && [ "$(stat_field "$1" 39)" = 1 ]; }
+
+# On PREEMPT_RT the timer of a normal task's sleep expires in a kernel
+# thread of its CPU (ktimers/N) that is SCHED_FIFO priority 1, as the spinning
+# newcomer is: a newcomer that never yields would keep such a timer from
+# firing until it got the file, and the one that should free the file may be
+# waiting for that timer (the test's own shell, polling).
+t_spinning_newcomer_lets_a_timer_on_its_cpu_fire() {
+	load sleep
+	taskset -p 1 $$ >/dev/null
+	hold holder
+	holder=$spawned
+	spawn taskset 2 sleep $((2 * scale))
+	timed=$spawned
+	wait_for 10 "the sleep to start on CPU 1" on_cpu1_asleep "$timed"
+	# Its timer stays on CPU 1; woken, it may run on CPU 0.
+	taskset -p 3 "$timed" >/dev/null
+	claim "a newcomer spinning on O_NONBLOCK opens of the held file, SCHED_FIFO on CPU 1, lets a sleep timed on CPU 1 end"
+	opener newcomer -P 1 -n -s -H 0
+	newcomer=$spawned
+	wait_for 10 "the newcomer to spin on CPU 1" fifo_running "$newcomer"
+	in_state "$timed" S ||
+		fail "the sleep ended before the newcomer spun: this proves nothing"
+	wait_for 10 "the sleep to end while the newcomer spins" ended "$timed"
+	wait_status "$timed"
+	expect_eq "$status" 0 "sleep's exit status"
+	fifo_running "$newcomer" || fail "the newcomer stopped spinning before the holder left"
+	claim "and takes the file once the holder leaves"
+	kill "$holder"
+	wait_status "$newcomer"
+	expect_eq "$status" 0 "the newcomer's exit status"
+	expect_eq "$(opener_said newcomer open)" ok "the newcomer's open"
+}
+
 t_sleeping_opener_is_in_state_s_and_restarts_without_spinning() {
 	load sleep
 	hold holder
