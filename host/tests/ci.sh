@@ -17,9 +17,10 @@ stub() {
 # ci [VAR=VALUE...]: .ci/run in a scratch tree with one kernel, k1, whose
 # leg passes 3 tests; make stress, make mutants and make lint pass, and so
 # does host/coverage, unless a VAR says otherwise (COVERAGE=1: coverage
-# fails; STRESS=1: the KCSAN stress run fails with no failed test). With
-# CPUS=FILE each make adds a line "TARGET CPUS-IT-MAY-RUN-ON" to FILE. Its
-# output in $tmp/out, its status in $status.
+# fails; STRESS=1: the KCSAN stress run fails with no failed test; LINT=1:
+# make lint fails its shellcheck). With CPUS=FILE each make adds a line
+# "TARGET CPUS-IT-MAY-RUN-ON" to FILE. Its output in $tmp/out, its status
+# in $status.
 ci() {
 	rm -rf "${tmp:?}/t" "${tmp:?}/bin"
 	mkdir -p "$tmp/t/.ci" "$tmp/t/host" "$tmp/bin"
@@ -37,7 +38,7 @@ check-all) printf "1..1\nok 1 k1\nkernel  passed  failed\nk1  3  0\n\n3 passed, 
 stress) printf "1..1\nok 1 chaos\n"
 	[ "${STRESS:-0}" = 0 ] || [ "$2" != KVER=kcsan ] || exit 1 ;;
 mutants) printf "1..1\nok 1 a-mutant\n" ;;
-lint) ;;
+lint) [ "${LINT:-0}" = 0 ] || { echo "lint: FAIL shellcheck"; exit 1; } ;;
 *) exit 99 ;;
 esac'
 	status=0
@@ -55,10 +56,12 @@ failed_and_named() {
 }
 
 t_a_green_run_counts_every_step_and_exits_0() {
-	claim ".ci/run with every step passing: 3 tests, 2 stress runs, mutants, lint and coverage make '8 passed, 0 failed', exit 0"
+	claim ".ci/run with every step passing: 3 tests, 2 stress runs, mutants, lint and coverage make '8 passed, 0 failed', exit 0, and no 'ci: what failed' heading"
 	ci
 	expect_eq "$status" 0 "exit status ($(tail -n 3 "$tmp/out"))"
 	expect_eq "$(tail -n 1 "$tmp/out")" "8 passed, 0 failed" "the last line"
+	! grep -n '^ci: what failed' "$tmp/out" ||
+		fail "a green run prints a 'ci: what failed' heading"
 }
 
 t_failed_coverage_fails_the_run_and_is_named() {
@@ -73,6 +76,12 @@ t_a_stress_run_that_fails_with_no_failed_test_fails_the_run() {
 	ci STRESS=1
 	failed_and_named "8 passed, 1 failed" \
 		'ci-stress-kcsan.log: # the run failed (exit 1) with no failed test'
+}
+
+t_a_failed_lint_fails_the_run_and_is_named() {
+	claim ".ci/run whose make lint fails its shellcheck: '7 passed, 1 failed', a non-zero exit, the failed check under 'ci: what failed'"
+	ci LINT=1
+	failed_and_named "7 passed, 1 failed" 'ci-lint.log: lint: FAIL shellcheck'
 }
 
 t_ci_pin_runs_the_test_legs_on_one_core_and_the_rest_as_usual() {
